@@ -1,0 +1,94 @@
+"""The connection pool and what operators ask of it: open, close, ping, statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from paybridge.adapters.postgres.session import NullQueryObserver, QueryObserver
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    size: int
+    idle: int
+    in_use: int
+    max_size: int
+    waiting: int
+
+
+class PostgresDatabase:
+    def __init__(
+        self,
+        url: str,
+        min_size: int = 1,
+        max_size: int = 8,
+        timeout_seconds: float = 5.0,
+        statement_timeout_ms: int = 15_000,
+        observer: QueryObserver | None = None,
+    ) -> None:
+        self.url = url
+        self.observer: QueryObserver = observer or NullQueryObserver()
+        self.pool = AsyncConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout_seconds,
+            open=False,
+            kwargs={
+                "autocommit": False,
+                "options": f"-c statement_timeout={statement_timeout_ms} -c TimeZone=UTC",
+            },
+            configure=self._configure,
+            check=AsyncConnectionPool.check_connection,
+            name="paybridge",
+        )
+        self.known_system_accounts: set[Any] = set()
+
+    @staticmethod
+    async def _configure(connection: AsyncConnection[Any]) -> None:
+        await connection.set_autocommit(False)
+
+    async def open(self, wait: bool = True, wait_seconds: float = 30.0) -> None:
+        await self.pool.open(wait=wait, timeout=wait_seconds)
+        logger.info("database pool opened", extra={"max_size": self.pool.max_size})
+
+    async def close(self) -> None:
+        await self.pool.close()
+        logger.info("database pool closed")
+
+    async def ping(self, within_seconds: float = 2.0) -> str | None:
+        """None when the database answered `SELECT 1` within `within_seconds`, else why not."""
+        try:
+            async with asyncio.timeout(within_seconds):
+                connection = await self.pool.getconn(timeout=within_seconds)
+                try:
+                    await connection.execute("SELECT 1")
+                    await connection.rollback()
+                finally:
+                    await self.pool.putconn(connection)
+        except TimeoutError:
+            return f"no answer within {within_seconds:g}s"
+        except (psycopg.Error, OSError) as error:
+            return f"{type(error).__name__}: {error}".strip()[:300]
+        return None
+
+    def stats(self) -> PoolStats:
+        raw = self.pool.get_stats()
+        size = raw.get("pool_size", 0)
+        idle = raw.get("pool_available", 0)
+        return PoolStats(
+            size=size,
+            idle=idle,
+            in_use=size - idle,
+            max_size=self.pool.max_size,
+            waiting=raw.get("requests_waiting", 0),
+        )

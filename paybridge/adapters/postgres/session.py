@@ -1,0 +1,76 @@
+"""Executes SQL on one connection, timing each query and translating errors (`raise ... from error`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, LiteralString, Protocol
+
+from psycopg import AsyncConnection
+
+from paybridge.adapters.postgres.errors import error_type, translate
+
+Params = Mapping[str, Any] | Sequence[Any] | None
+
+
+class QueryObserver(Protocol):
+    def query_finished(self, operation: str, table: str, seconds: float, error: str | None) -> None: ...
+
+
+class NullQueryObserver:
+    def query_finished(self, operation: str, table: str, seconds: float, error: str | None) -> None:
+        return None
+
+
+class PostgresSession:
+    def __init__(self, connection: AsyncConnection[Any], observer: QueryObserver) -> None:
+        self.connection = connection
+        self._observer = observer
+
+    async def fetchone(
+        self, operation: str, table: str, sql: LiteralString, params: Params = None
+    ) -> tuple[Any, ...] | None:
+        rows = await self._run(operation, table, sql, params, want="one")
+        return rows[0] if rows else None
+
+    async def fetchall(
+        self, operation: str, table: str, sql: LiteralString, params: Params = None
+    ) -> list[tuple[Any, ...]]:
+        return await self._run(operation, table, sql, params, want="all")
+
+    async def execute(self, operation: str, table: str, sql: LiteralString, params: Params = None) -> int:
+        started = time.perf_counter()
+        failure: str | None = None
+        try:
+            cursor = await self.connection.execute(sql, params)
+            return cursor.rowcount
+        except Exception as error:
+            failure = error_type(error)
+            _raise_translated(error)
+            raise
+        finally:
+            self._observer.query_finished(operation, table, time.perf_counter() - started, failure)
+
+    async def _run(
+        self, operation: str, table: str, sql: LiteralString, params: Params, want: str
+    ) -> list[tuple[Any, ...]]:
+        started = time.perf_counter()
+        failure: str | None = None
+        try:
+            cursor = await self.connection.execute(sql, params)
+            if want == "one":
+                row = await cursor.fetchone()
+                return [] if row is None else [row]
+            return await cursor.fetchall()
+        except Exception as error:
+            failure = error_type(error)
+            _raise_translated(error)
+            raise
+        finally:
+            self._observer.query_finished(operation, table, time.perf_counter() - started, failure)
+
+
+def _raise_translated(error: Exception) -> None:
+    translated = translate(error)
+    if translated is not None:
+        raise translated from error

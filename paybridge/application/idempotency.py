@@ -1,0 +1,146 @@
+"""Runs a money movement exactly once per (principal, Idempotency-Key), with Stripe's semantics:
+
+- the key is taken and its outcome stored in the same unit of work as the movement itself;
+- a retry with the same request replays the stored outcome — a transaction or a business error;
+- the same key with a different request is `IdempotencyKeyReused`; a retry while the first request is still
+  running is `IdempotencyRequestInProgress`;
+- deadlocks and serialization failures (`ConcurrencyConflict`) re-run the whole unit of work a bounded
+  number of times, then surface as `ConcurrencyConflict` (temporarily unavailable, nothing written).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from paybridge.application.ports.storage import IdempotencyRecord, UnitOfWork, UnitOfWorkFactory
+from paybridge.application.ports.system import Clock
+from paybridge.application.snapshots import transaction_from_snapshot, transaction_snapshot
+from paybridge.domain.errors import (
+    BusinessRuleViolation,
+    ConcurrencyConflict,
+    IdempotencyKeyReused,
+    IdempotencyRequestInProgress,
+    NotFound,
+    PayBridgeError,
+    error_from_code,
+)
+from paybridge.domain.movements import explain_refusal
+from paybridge.domain.transactions import Posting, Transaction
+
+logger = logging.getLogger(__name__)
+
+Planner = Callable[[UnitOfWork], Awaitable[Posting]]
+RetryObserver = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class MovementResult:
+    transaction: Transaction
+    replayed: bool = False
+
+
+def fingerprint(operation: str, request: Mapping[str, Any]) -> str:
+    canonical = json.dumps({"op": operation, "request": request}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class IdempotentMovements:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        ttl_seconds: int,
+        max_retries: int,
+        on_retry: RetryObserver | None = None,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._ttl = timedelta(seconds=ttl_seconds)
+        self._max_retries = max_retries
+        self._on_retry = on_retry
+
+    async def run(
+        self, principal_id: UUID, key: str, operation: str, request: Mapping[str, Any], plan: Planner
+    ) -> MovementResult:
+        print_ = fingerprint(operation, request)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._max_retries + 1),
+            wait=wait_random_exponential(multiplier=0.01, max=0.25),
+            retry=retry_if_exception_type(ConcurrencyConflict),
+            before_sleep=self._before_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._attempt(principal_id, key, print_, plan)
+        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+
+    def _before_retry(self, state: Any) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        reason = getattr(error, "extra", {}).get("reason", "conflict")
+        logger.warning(
+            "retrying money movement after a storage conflict",
+            extra={"attempt": state.attempt_number, "reason": reason},
+        )
+        if self._on_retry is not None:
+            self._on_retry(reason)
+
+    async def _attempt(self, principal_id: UUID, key: str, print_: str, plan: Planner) -> MovementResult:
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            lookup = await uow.idempotency.begin(principal_id, key, now)
+            if not lookup.locked:
+                raise IdempotencyRequestInProgress("a request with this Idempotency-Key is still running")
+            if lookup.record is not None:
+                return _replay(lookup.record, print_)
+            record = IdempotencyRecord(principal_id, key, print_, {}, now, now + self._ttl)
+            try:
+                posting = await plan(uow)
+                refusal = await uow.ledger.post(posting, _with_outcome(record, posting))
+                if refusal is not None:
+                    raise explain_refusal(posting, refusal.states)
+            except (BusinessRuleViolation, NotFound) as error:
+                await uow.idempotency.save(_error_record(record, error))
+                await uow.commit()
+                raise
+            await uow.commit()
+            return MovementResult(posting.transaction)
+
+
+def _with_outcome(record: IdempotencyRecord, posting: Posting) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        record.principal_id,
+        record.key,
+        record.fingerprint,
+        {"transaction": transaction_snapshot(posting.transaction)},
+        record.created_at,
+        record.expires_at,
+        posting.transaction.id,
+    )
+
+
+def _error_record(record: IdempotencyRecord, error: PayBridgeError) -> IdempotencyRecord:
+    outcome = {"error": {"code": error.code, "detail": error.detail, "extra": error.extra}}
+    return IdempotencyRecord(
+        record.principal_id, record.key, record.fingerprint, outcome, record.created_at, record.expires_at
+    )
+
+
+def _replay(record: IdempotencyRecord, print_: str) -> MovementResult:
+    if record.fingerprint != print_:
+        raise IdempotencyKeyReused("this Idempotency-Key was used with a different request")
+    if "transaction" in record.outcome:
+        return MovementResult(transaction_from_snapshot(record.outcome["transaction"]), replayed=True)
+    stored = record.outcome["error"]
+    error = error_from_code(stored["code"], stored["detail"], stored.get("extra"))
+    error.replayed = True
+    raise error

@@ -1,0 +1,159 @@
+"""Storage ports. Everything a use case reads or writes goes through one `UnitOfWork`, which is one database
+transaction: it rolls back unless `commit()` was called, also when the block exits cleanly.
+
+Units: amounts and balances are integers in minor units of the wallet's currency. Errors: adapters raise
+only `paybridge.domain.errors` types — `ConcurrencyConflict` for deadlocks/serialization failures (the
+caller may retry the whole unit of work), `StorageUnavailable` when the database cannot be reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Generic, Protocol, Self, TypeVar
+from uuid import UUID
+
+from paybridge.domain.events import DomainEvent
+from paybridge.domain.movements import WalletState
+from paybridge.domain.transactions import LedgerEntry, Posting, Transaction, TransactionType
+from paybridge.domain.users import User
+from paybridge.domain.wallets import Wallet
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Keyset pagination, newest first: `after` is the position of the last item already seen."""
+
+    limit: int = 20
+    after: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_position: int | None = None
+
+    @property
+    def has_more(self) -> bool:
+        return self.next_position is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionQuery:
+    wallet_ids: Sequence[UUID] | None = None
+    """Only transactions touching one of these wallets; None means every transaction (admin view)."""
+    type: TransactionType | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    principal_id: UUID
+    key: str
+    fingerprint: str
+    outcome: dict[str, Any]
+    created_at: datetime
+    expires_at: datetime
+    transaction_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyLookup:
+    """What `begin` found: `locked` is False while another unit of work holds the key; `record` is the
+    stored outcome of an earlier request with this key (None for a fresh key)."""
+
+    locked: bool
+    record: IdempotencyRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostingRefused:
+    """Storage re-checked the posting under lock and refused it; nothing was written."""
+
+    states: dict[UUID, WalletState] = field(default_factory=dict)
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Raises EmailAlreadyRegistered when the email is taken (compared case-insensitively)."""
+
+    async def get(self, user_id: UUID) -> User | None: ...
+
+    async def find_by_email(self, email: str) -> User | None:
+        """Case-insensitive lookup."""
+
+
+class WalletRepository(Protocol):
+    async def add(self, wallet: Wallet) -> None:
+        """Raises WalletAlreadyExists when the user already has a wallet in that currency."""
+
+    async def get(self, wallet_id: UUID) -> Wallet | None:
+        """Any wallet, user or system account."""
+
+    async def get_many(self, wallet_ids: Sequence[UUID]) -> dict[UUID, Wallet]: ...
+
+    async def list_owned(self, owner_id: UUID | None, page: PageRequest) -> Page[Wallet]:
+        """User wallets, newest first; `owner_id` None lists every user's wallets (admin view)."""
+
+    async def ids_owned_by(self, user_id: UUID) -> list[UUID]: ...
+
+    async def ensure_system_account(self, account: Wallet) -> None:
+        """Creates the system account if it does not exist yet; idempotent."""
+
+
+class Ledger(Protocol):
+    async def post(self, posting: Posting, idempotency: IdempotencyRecord | None) -> PostingRefused | None:
+        """Atomically, with the wallets locked in a fixed (id) order: re-checks every leg (wallet exists,
+        ACTIVE, in the posting's currency, user wallets stay >= 0), applies the balance changes, writes the
+        transaction, one ledger entry per leg with its balance_after, the posting's events to the outbox and
+        the idempotency record. Returns None when written, PostingRefused (with the locked wallets' states)
+        when a check failed — then nothing was written."""
+
+    async def get_transaction(self, transaction_id: UUID) -> Transaction | None: ...
+
+    async def list_transactions(self, query: TransactionQuery, page: PageRequest) -> Page[Transaction]: ...
+
+    async def list_entries(self, wallet_id: UUID, page: PageRequest) -> Page[LedgerEntry]:
+        """The wallet's ledger entries, newest first; `amount` is signed (negative = debit)."""
+
+
+class IdempotencyStore(Protocol):
+    async def begin(self, principal_id: UUID, key: str, now: datetime) -> IdempotencyLookup:
+        """Takes the key for this unit of work without waiting (locked=False when another holds it) and
+        returns its unexpired stored outcome, if any. An expired record is discarded."""
+
+    async def save(self, record: IdempotencyRecord) -> None:
+        """Stores the outcome; raises ConcurrencyConflict if a concurrent request stored one first."""
+
+    async def purge_expired(self, now: datetime, batch_size: int) -> int:
+        """Deletes up to `batch_size` expired records; returns how many."""
+
+
+class Outbox(Protocol):
+    async def add(self, events: Sequence[DomainEvent]) -> None:
+        """Writes the events with the current correlation id, to be relayed after commit."""
+
+
+class UnitOfWork(Protocol):
+    users: UserRepository
+    wallets: WalletRepository
+    ledger: Ledger
+    idempotency: IdempotencyStore
+    outbox: Outbox
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Rolls back unless commit() was called."""
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork:
+        """A new, not yet entered unit of work."""

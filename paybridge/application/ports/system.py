@@ -1,0 +1,11 @@
+"""Ports to the world outside the process: time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Timezone-aware current time (UTC)."""

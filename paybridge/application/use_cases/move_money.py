@@ -1,0 +1,136 @@
+"""Use cases that move money: deposit (admin), withdraw and transfer (wallet owner). Each requires an
+Idempotency-Key and runs through `IdempotentMovements`, so it is applied at most once per key."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+from uuid import UUID
+
+from paybridge.application.idempotency import IdempotentMovements, MovementResult
+from paybridge.application.ports.security import Principal
+from paybridge.application.ports.storage import UnitOfWork
+from paybridge.application.ports.system import Clock
+from paybridge.domain.errors import AdminRequired, WalletNotFound
+from paybridge.domain.money import Currency, Money
+from paybridge.domain.movements import MovementDetails, plan_deposit, plan_transfer, plan_withdrawal
+from paybridge.domain.transactions import Posting
+from paybridge.domain.wallets import SETTLEMENT, Wallet, system_account
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DepositCommand:
+    wallet_id: UUID
+    amount: Any
+    currency: Any
+    reference: str | None = None
+    description: str | None = None
+    metadata: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalCommand(DepositCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCommand:
+    source_wallet_id: UUID
+    destination_wallet_id: UUID
+    amount: Any
+    currency: Any
+    description: str | None = None
+    metadata: Mapping[str, str] | None = None
+
+
+def _request(command: Any) -> dict[str, Any]:
+    data: dict[str, Any] = asdict(command)
+    data["metadata"] = dict(command.metadata or {})
+    return data
+
+
+def _log(result: MovementResult) -> MovementResult:
+    txn = result.transaction
+    logger.info(
+        "money moved" if not result.replayed else "money movement replayed",
+        extra={
+            "transaction_id": str(txn.id),
+            "type": txn.type.value,
+            "amount": txn.amount.amount,
+            "currency": txn.amount.currency.code,
+        },
+    )
+    return result
+
+
+class DepositMoney:
+    def __init__(self, movements: IdempotentMovements, clock: Clock) -> None:
+        self._movements = movements
+        self._clock = clock
+
+    async def __call__(self, principal: Principal, command: DepositCommand, key: str) -> MovementResult:
+        if not principal.is_admin:
+            raise AdminRequired("only administrators can record deposits")
+        money = Money.positive(command.amount, Currency.of(command.currency))
+        details = MovementDetails(command.reference, command.description, command.metadata)
+
+        async def plan(uow: UnitOfWork) -> Posting:
+            now = self._clock.now()
+            wallet = await uow.wallets.get(command.wallet_id)
+            if wallet is None or wallet.is_system:
+                raise WalletNotFound(f"wallet {command.wallet_id} not found")
+            settlement = system_account(SETTLEMENT, money.currency, now)
+            await uow.wallets.ensure_system_account(settlement)
+            return plan_deposit(wallet, settlement, money, principal.user_id, details, now)
+
+        return _log(await self._movements.run(principal.user_id, key, "deposit", _request(command), plan))
+
+
+class WithdrawMoney:
+    def __init__(self, movements: IdempotentMovements, clock: Clock) -> None:
+        self._movements = movements
+        self._clock = clock
+
+    async def __call__(self, principal: Principal, command: WithdrawalCommand, key: str) -> MovementResult:
+        money = Money.positive(command.amount, Currency.of(command.currency))
+        details = MovementDetails(command.reference, command.description, command.metadata)
+
+        async def plan(uow: UnitOfWork) -> Posting:
+            now = self._clock.now()
+            wallet = _owned(await uow.wallets.get(command.wallet_id), command.wallet_id, principal)
+            settlement = system_account(SETTLEMENT, money.currency, now)
+            await uow.wallets.ensure_system_account(settlement)
+            return plan_withdrawal(wallet, settlement, money, principal.user_id, details, now)
+
+        return _log(await self._movements.run(principal.user_id, key, "withdrawal", _request(command), plan))
+
+
+class TransferMoney:
+    def __init__(self, movements: IdempotentMovements, clock: Clock) -> None:
+        self._movements = movements
+        self._clock = clock
+
+    async def __call__(self, principal: Principal, command: TransferCommand, key: str) -> MovementResult:
+        money = Money.positive(command.amount, Currency.of(command.currency))
+        details = MovementDetails(None, command.description, command.metadata)
+        source_id, destination_id = command.source_wallet_id, command.destination_wallet_id
+
+        async def plan(uow: UnitOfWork) -> Posting:
+            wallets = await uow.wallets.get_many([source_id, destination_id])
+            source = _owned(wallets.get(source_id), source_id, principal)
+            destination = wallets.get(destination_id)
+            if destination is None or destination.is_system:
+                raise WalletNotFound(f"destination wallet {destination_id} not found")
+            return plan_transfer(source, destination, money, principal.user_id, details, self._clock.now())
+
+        return _log(await self._movements.run(principal.user_id, key, "transfer", _request(command), plan))
+
+
+def _owned(wallet: Wallet | None, wallet_id: UUID, principal: Principal) -> Wallet:
+    if wallet is None or not wallet.is_owned_by(principal.user_id):
+        raise WalletNotFound(f"wallet {wallet_id} not found")
+    return wallet

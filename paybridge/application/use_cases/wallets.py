@@ -1,0 +1,65 @@
+"""Use cases for wallets: open one, read one, list them. Users see only their own wallets; a foreign wallet
+is reported as not found so its existence is never revealed. Admins see every wallet."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from paybridge.application.ports.security import Principal
+from paybridge.application.ports.storage import Page, PageRequest, UnitOfWork, UnitOfWorkFactory
+from paybridge.application.ports.system import Clock
+from paybridge.domain.errors import WalletNotFound
+from paybridge.domain.events import WalletCreated
+from paybridge.domain.money import Currency
+from paybridge.domain.wallets import Wallet, open_wallet
+
+logger = logging.getLogger(__name__)
+
+
+async def visible_wallet(uow: UnitOfWork, principal: Principal, wallet_id: UUID) -> Wallet:
+    wallet = await uow.wallets.get(wallet_id)
+    if (
+        wallet is None
+        or wallet.is_system
+        or not (principal.is_admin or wallet.is_owned_by(principal.user_id))
+    ):
+        raise WalletNotFound(f"wallet {wallet_id} not found")
+    return wallet
+
+
+class OpenWallet:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    async def __call__(self, principal: Principal, currency: Any) -> Wallet:
+        """Raises UnsupportedCurrency, WalletAlreadyExists (one wallet per user and currency)."""
+        now = self._clock.now()
+        wallet = open_wallet(principal.user_id, Currency.of(currency), now)
+        async with self._uow_factory() as uow:
+            await uow.wallets.add(wallet)
+            await uow.outbox.add([WalletCreated(occurred_at=now, wallet=wallet)])
+            await uow.commit()
+        logger.info("wallet opened", extra={"wallet_id": str(wallet.id), "currency": wallet.currency.code})
+        return wallet
+
+
+class GetWallet:
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    async def __call__(self, principal: Principal, wallet_id: UUID) -> Wallet:
+        async with self._uow_factory() as uow:
+            return await visible_wallet(uow, principal, wallet_id)
+
+
+class ListWallets:
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    async def __call__(self, principal: Principal, page: PageRequest) -> Page[Wallet]:
+        owner = None if principal.is_admin else principal.user_id
+        async with self._uow_factory() as uow:
+            return await uow.wallets.list_owned(owner, page)

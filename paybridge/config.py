@@ -1,0 +1,151 @@
+"""Settings read from the environment (DATABASE_URL, PAYBRIDGE_*), validated once at start-up.
+
+In production (`PAYBRIDGE_ENV=production`) an unsafe configuration is refused with `ConfigurationError`
+instead of falling back to development defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 (refused in production)
+MIN_PRODUCTION_SECRET_LENGTH = 32
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigurationError(Exception):
+    """The environment describes a configuration the service must not run with."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: str = "development"
+    database_url: str | None = None
+    data_dir: Path = Path(".paybridge")
+    db_pool_min_size: int = 1
+    db_pool_max_size: int = 8
+    db_pool_timeout_seconds: float = 5.0
+    db_statement_timeout_ms: int = 15_000
+    db_max_retries: int = 5
+    jwt_secret: str = DEFAULT_JWT_SECRET
+    jwt_issuer: str = "paybridge"
+    jwt_audience: str = "paybridge-api"
+    jwt_ttl_seconds: int = 900
+    argon2_time_cost: int = 3
+    argon2_memory_cost_kib: int = 65_536
+    argon2_parallelism: int = 4
+    idempotency_ttl_seconds: int = 86_400
+    idempotency_purge_interval_seconds: int = 300
+    max_body_bytes: int = 65_536
+    log_level: str = "INFO"
+    shutdown_grace_seconds: float = 20.0
+    migrations_dir: Path = field(
+        default_factory=lambda: Path(__file__).resolve().parent.parent / "migrations"
+    )
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        reader = _Reader(env)
+        defaults = cls()
+        settings = cls(
+            env=reader.choice("PAYBRIDGE_ENV", defaults.env, ENVIRONMENTS),
+            database_url=env.get("DATABASE_URL") or None,
+            data_dir=Path(env.get("PAYBRIDGE_DATA_DIR", str(defaults.data_dir))),
+            db_pool_min_size=reader.integer("PAYBRIDGE_DB_POOL_MIN_SIZE", defaults.db_pool_min_size, 0),
+            db_pool_max_size=reader.integer("PAYBRIDGE_DB_POOL_MAX_SIZE", defaults.db_pool_max_size, 1),
+            db_pool_timeout_seconds=reader.number(
+                "PAYBRIDGE_DB_POOL_TIMEOUT_SECONDS", defaults.db_pool_timeout_seconds
+            ),
+            db_statement_timeout_ms=reader.integer(
+                "PAYBRIDGE_DB_STATEMENT_TIMEOUT_MS", defaults.db_statement_timeout_ms, 0
+            ),
+            db_max_retries=reader.integer("PAYBRIDGE_DB_MAX_RETRIES", defaults.db_max_retries, 0),
+            jwt_secret=env.get("PAYBRIDGE_JWT_SECRET", defaults.jwt_secret),
+            jwt_issuer=env.get("PAYBRIDGE_JWT_ISSUER", defaults.jwt_issuer),
+            jwt_audience=env.get("PAYBRIDGE_JWT_AUDIENCE", defaults.jwt_audience),
+            jwt_ttl_seconds=reader.integer("PAYBRIDGE_JWT_TTL_SECONDS", defaults.jwt_ttl_seconds, 1),
+            argon2_time_cost=reader.integer("PAYBRIDGE_ARGON2_TIME_COST", defaults.argon2_time_cost, 1),
+            argon2_memory_cost_kib=reader.integer(
+                "PAYBRIDGE_ARGON2_MEMORY_COST_KIB", defaults.argon2_memory_cost_kib, 8
+            ),
+            argon2_parallelism=reader.integer("PAYBRIDGE_ARGON2_PARALLELISM", defaults.argon2_parallelism, 1),
+            idempotency_ttl_seconds=reader.integer(
+                "PAYBRIDGE_IDEMPOTENCY_TTL_SECONDS", defaults.idempotency_ttl_seconds, 1
+            ),
+            idempotency_purge_interval_seconds=reader.integer(
+                "PAYBRIDGE_IDEMPOTENCY_PURGE_INTERVAL_SECONDS", defaults.idempotency_purge_interval_seconds, 1
+            ),
+            max_body_bytes=reader.integer("PAYBRIDGE_MAX_BODY_BYTES", defaults.max_body_bytes, 1024),
+            log_level=reader.choice(
+                "PAYBRIDGE_LOG_LEVEL", defaults.log_level, ("DEBUG", "INFO", "WARNING", "ERROR"), upper=True
+            ),
+            shutdown_grace_seconds=reader.number(
+                "PAYBRIDGE_SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace_seconds
+            ),
+            migrations_dir=Path(env.get("PAYBRIDGE_MIGRATIONS_DIR", str(defaults.migrations_dir))),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise ConfigurationError("PAYBRIDGE_DB_POOL_MIN_SIZE must not exceed PAYBRIDGE_DB_POOL_MAX_SIZE")
+        if not self.is_production:
+            return
+        problems = []
+        if not self.database_url:
+            problems.append(
+                "DATABASE_URL is required in production (the embedded database is for development)"
+            )
+        if self.jwt_secret == DEFAULT_JWT_SECRET:
+            problems.append("PAYBRIDGE_JWT_SECRET is the development default")
+        elif len(self.jwt_secret) < MIN_PRODUCTION_SECRET_LENGTH:
+            problems.append(
+                f"PAYBRIDGE_JWT_SECRET must be at least {MIN_PRODUCTION_SECRET_LENGTH} characters"
+            )
+        if problems:
+            raise ConfigurationError("refusing to start in production: " + "; ".join(problems))
+
+
+class _Reader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def integer(self, name: str, default: int, minimum: int) -> int:
+        raw = self._env.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
+        if value < minimum:
+            raise ConfigurationError(f"{name} must be >= {minimum}, got {value}")
+        return value
+
+    def number(self, name: str, default: float) -> float:
+        raw = self._env.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
+        if value <= 0:
+            raise ConfigurationError(f"{name} must be positive, got {value}")
+        return value
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...], upper: bool = False) -> str:
+        raw = self._env.get(name) or default
+        value = raw.upper() if upper else raw.lower()
+        if value not in allowed:
+            raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+        return value

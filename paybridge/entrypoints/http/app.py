@@ -1,0 +1,100 @@
+"""The Starlette application: routes, middleware, error handlers and lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from paybridge.bootstrap import Container, start, stop
+from paybridge.domain.errors import PayBridgeError
+from paybridge.entrypoints.http.errors import MethodNotAllowed, PayloadTooLarge, RouteNotFound
+from paybridge.entrypoints.http.middleware import RequestContextMiddleware
+from paybridge.entrypoints.http.openapi import openapi_route
+from paybridge.entrypoints.http.problems import problem_response
+from paybridge.entrypoints.http.routes import health, money, transactions, users, wallets
+
+logger = logging.getLogger(__name__)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, PayBridgeError):  # pragma: no cover - registered for PayBridgeError only
+        raise exc
+    return problem_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, HTTPException):  # pragma: no cover - registered for HTTPException only
+        raise exc
+    if exc.status_code == 404:
+        return problem_response(RouteNotFound(f"no endpoint at {request.url.path}"))
+    if exc.status_code == 405:
+        response = problem_response(
+            MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+        )
+        if exc.headers and "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    if exc.status_code == 413:
+        return problem_response(PayloadTooLarge(exc.detail))
+    raise exc
+
+
+def build_routes(container: Container) -> list[BaseRoute]:
+    api = [
+        *users.routes(container),
+        *wallets.routes(container),
+        *money.routes(container),
+        *transactions.routes(container),
+    ]
+    return [*health.routes(container), *api]
+
+
+async def _purge_idempotency_keys(container: Container) -> None:
+    interval = container.settings().idempotency_purge_interval_seconds
+    purge = container.purge_idempotency_keys()
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await purge()
+        except Exception:
+            logger.exception("idempotency key purge failed; retrying after the next interval")
+
+
+def create_app(container: Container, manage_lifecycle: bool = True) -> Starlette:
+    """The ASGI app. With `manage_lifecycle`, its lifespan opens and closes the container's resources and
+    runs the background purge of expired idempotency keys."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_lifecycle:
+            await start(container)
+        purger = asyncio.create_task(_purge_idempotency_keys(container), name="idempotency-purge")
+        try:
+            yield
+        finally:
+            app.state.draining = True
+            purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purger
+            if manage_lifecycle:
+                await stop(container)
+
+    routes = build_routes(container)
+    app = Starlette(
+        routes=[*routes, openapi_route(routes)],
+        middleware=[Middleware(RequestContextMiddleware)],
+        exception_handlers={PayBridgeError: _domain_error, HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.state.draining = False
+    return app

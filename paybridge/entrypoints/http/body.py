@@ -1,0 +1,110 @@
+"""Reading request bodies: content type, size cap, strict JSON, schema validation. Anything wrong is a
+4xx problem before a use case runs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+import orjson
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from jsonschema.validators import extend
+from starlette.requests import Request
+
+from paybridge.domain.errors import FieldError, ValidationFailed
+from paybridge.entrypoints.http.errors import (
+    IdempotencyKeyMissing,
+    InvalidIdempotencyKey,
+    MalformedJson,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from paybridge.entrypoints.http.schemas import REQUESTS
+
+
+def _is_strict_integer(_: Any, instance: Any) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_StrictValidator = extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer),
+)
+_VALIDATORS = {
+    name: _StrictValidator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for name, schema in REQUESTS.items()
+}
+_JSON_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;.*)?$", re.IGNORECASE)
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+async def read_json(request: Request, schema: str, max_bytes: int) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "")
+    if not _JSON_TYPE.match(content_type):
+        raise UnsupportedMediaType(f"expected Content-Type application/json, got {content_type or 'none'!r}")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+        raise PayloadTooLarge(f"request bodies are limited to {max_bytes} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"request bodies are limited to {max_bytes} bytes")
+        chunks.append(chunk)
+    try:
+        data = orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError as error:
+        raise MalformedJson(f"the body is not valid JSON: {error.msg}") from error
+    if not isinstance(data, dict):
+        raise MalformedJson("the body must be a JSON object")
+    validate(schema, data)
+    return data
+
+
+def validate(schema: str, data: dict[str, Any]) -> None:
+    errors = sorted(_VALIDATORS[schema].iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ValidationFailed(
+            "the request body is invalid", errors=[field_error for e in errors for field_error in _explain(e)]
+        )
+
+
+def _explain(error: ValidationError) -> list[FieldError]:
+    path = ".".join(str(part) for part in error.absolute_path)
+    prefix = f"{path}." if path else ""
+    if error.validator == "required" and isinstance(error.instance, dict):
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        return [FieldError(prefix + name, "is required") for name in required if name not in error.instance]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        return [
+            FieldError(prefix + name, "is not a known field") for name in error.instance if name not in known
+        ]
+    if error.validator == "type":
+        return [FieldError(path or "body", f"must be of type {error.validator_value}")]
+    return [FieldError(path or "body", error.message[:200])]
+
+
+def idempotency_key(request: Request) -> str:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        raise IdempotencyKeyMissing("send an Idempotency-Key header (e.g. a UUID) with every money movement")
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise InvalidIdempotencyKey(
+            "Idempotency-Key must be 1 to 255 printable ASCII characters",
+            errors=[FieldError("Idempotency-Key", "1 to 255 printable ASCII characters")],
+        )
+    return key
+
+
+def query_uuid(request: Request, name: str) -> UUID | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise ValidationFailed(f"{name} is not a UUID", errors=[FieldError(name, "must be a UUID")]) from None

@@ -1,0 +1,188 @@
+"""The OpenAPI 3.1 description, built from the app's own routes and the schemas the validator uses."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from paybridge.entrypoints.http.encoding import json_response
+from paybridge.entrypoints.http.schemas import REQUESTS, RESPONSES, list_of
+
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_PAGING = [
+    {
+        "name": "limit",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "schema": {"type": "string"},
+        "description": "next_cursor of the previous page",
+    },
+]
+_IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Unique per intended operation; retries with the same key and body replay the outcome",
+}
+
+# route name -> (summary, request schema, success status, response schema, auth, extra parameters, errors)
+OPERATIONS: dict[str, tuple[str, str | None, int, str, bool, list[dict[str, Any]], list[int]]] = {
+    "live": ("Liveness probe (no I/O)", None, 200, "Liveness", False, [], []),
+    "ready": ("Readiness probe (database ping within 2 s)", None, 200, "Readiness", False, [], [503]),
+    "register_user": ("Register a user", "RegisterUser", 201, "User", False, [], [400, 409, 413, 415]),
+    "get_profile": ("The authenticated user", None, 200, "User", True, [], [401]),
+    "issue_token": (
+        "Exchange credentials for an access token",
+        "TokenRequest",
+        200,
+        "Token",
+        False,
+        [],
+        [400, 401],
+    ),
+    "open_wallet": ("Open a wallet in a currency", "OpenWallet", 201, "Wallet", True, [], [400, 401, 409]),
+    "list_wallets": ("List wallets (own; admins: all)", None, 200, "WalletList", True, _PAGING, [400, 401]),
+    "get_wallet": ("A wallet", None, 200, "Wallet", True, [], [401, 404]),
+    "list_wallet_entries": (
+        "A wallet's ledger entries, newest first",
+        None,
+        200,
+        "LedgerEntryList",
+        True,
+        _PAGING,
+        [400, 401, 404],
+    ),
+    "deposit": (
+        "Record money arriving from outside (admin)",
+        "Deposit",
+        201,
+        "Transaction",
+        True,
+        [_IDEMPOTENCY],
+        [400, 401, 403, 404, 409, 422, 503],
+    ),
+    "withdraw": (
+        "Withdraw from an own wallet",
+        "Withdrawal",
+        201,
+        "Transaction",
+        True,
+        [_IDEMPOTENCY],
+        [400, 401, 404, 409, 422, 503],
+    ),
+    "transfer": (
+        "Transfer from an own wallet to another wallet of the same currency",
+        "Transfer",
+        201,
+        "Transaction",
+        True,
+        [_IDEMPOTENCY],
+        [400, 401, 404, 409, 422, 503],
+    ),
+    "list_transactions": (
+        "Transactions touching the caller's wallets, newest first",
+        None,
+        200,
+        "TransactionList",
+        True,
+        [
+            *_PAGING,
+            {"name": "wallet_id", "in": "query", "schema": {"type": "string", "format": "uuid"}},
+            {
+                "name": "type",
+                "in": "query",
+                "schema": {"type": "string", "enum": ["DEPOSIT", "WITHDRAWAL", "TRANSFER"]},
+            },
+        ],
+        [400, 401, 404],
+    ),
+    "get_transaction": ("A transaction", None, 200, "Transaction", True, [], [401, 404]),
+    "openapi": ("This OpenAPI description", None, 200, "OpenAPI", False, [], []),
+}
+_PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+
+
+def _operation(route: Route, name: str) -> dict[str, Any]:
+    summary, request, status, response, auth, parameters, errors = OPERATIONS[name]
+    path_params = [
+        {"name": p, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+        for p in _PATH_PARAM.findall(route.path)
+    ]
+    operation: dict[str, Any] = {
+        "operationId": name,
+        "summary": summary,
+        "parameters": path_params + parameters,
+        "responses": {
+            str(status): {
+                "description": "Success",
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{response}"}}},
+            },
+            **{str(code): {"description": "Problem", "content": _PROBLEM} for code in errors},
+        },
+    }
+    if name == "openapi":
+        operation["responses"]["200"]["content"] = {"application/json": {"schema": {"type": "object"}}}
+    if request:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{request}"}}},
+        }
+    if auth:
+        operation["security"] = [{"bearer": []}]
+    if status == 201 and name not in ("register_user", "open_wallet"):
+        operation["responses"]["201"]["headers"] = {
+            "Idempotent-Replayed": {
+                "schema": {"type": "string"},
+                "description": "true on a replayed response",
+            }
+        }
+    return operation
+
+
+def build_spec(routes: list[BaseRoute]) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        if not isinstance(route, Route) or route.name not in OPERATIONS:
+            continue
+        path = _PATH_PARAM.sub(r"{\1}", route.path)
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(route, route.name)
+    schemas = {**REQUESTS, **RESPONSES}
+    for item in ("Wallet", "Transaction", "LedgerEntry"):
+        schemas[f"{item}List"] = list_of(item)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "PayBridge API",
+            "version": "1.0.0",
+            "description": (
+                "Multi-currency wallets and a double-entry ledger. Amounts are integers in minor units."
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+
+
+def openapi_route(routes: list[BaseRoute]) -> Route:
+    spec: dict[str, Any] = {}
+
+    async def openapi(request: Request) -> Response:
+        if not spec:
+            spec.update(build_spec([*routes, route]))
+        return json_response(spec)
+
+    route = Route("/openapi.json", openapi, methods=["GET"], name="openapi")
+    return route

@@ -1,0 +1,81 @@
+"""HTTP tests against the real Starlette app on PostgreSQL (in-process ASGI), plus helpers to act as users."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from paybridge.bootstrap import Container
+from paybridge.domain.users import Role
+from paybridge.entrypoints.http.app import create_app
+from tests.support.containers import make_container
+
+
+@pytest.fixture
+async def app_container(migrated_database_url: str) -> AsyncIterator[Container]:
+    yield make_container("postgres", migrated_database_url)
+
+
+@pytest.fixture
+async def client(app_container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(app_container)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://paybridge.test") as http:
+            yield http
+
+
+@dataclass
+class Actor:
+    id: str
+    email: str
+    headers: dict[str, str]
+
+    def idem(self, key: str | None = None) -> dict[str, str]:
+        return {**self.headers, "Idempotency-Key": key or str(uuid.uuid4())}
+
+
+async def register(http: httpx.AsyncClient, password: str = "correct horse battery") -> Actor:
+    email = f"u-{uuid.uuid4().hex[:12]}@example.com"
+    created = await http.post(
+        "/api/v1/users", json={"email": email, "full_name": "Test", "password": password}
+    )
+    assert created.status_code == 201, created.text
+    return await login(http, email, password, created.json()["id"])
+
+
+async def login(http: httpx.AsyncClient, email: str, password: str, user_id: str) -> Actor:
+    token = await http.post("/api/v1/auth/token", json={"email": email, "password": password})
+    assert token.status_code == 200, token.text
+    return Actor(user_id, email, {"Authorization": f"Bearer {token.json()['access_token']}"})
+
+
+async def register_admin(http: httpx.AsyncClient, container: Container) -> Actor:
+    email = f"admin-{uuid.uuid4().hex[:12]}@example.com"
+    user = await container.register_user()(email, "Admin", "admin password 1", Role.ADMIN)
+    return await login(http, email, "admin password 1", str(user.id))
+
+
+async def open_wallet(http: httpx.AsyncClient, actor: Actor, currency: str = "USD") -> dict[str, Any]:
+    response = await http.post("/api/v1/wallets", json={"currency": currency}, headers=actor.headers)
+    assert response.status_code == 201, response.text
+    wallet: dict[str, Any] = response.json()
+    return wallet
+
+
+async def deposit(
+    http: httpx.AsyncClient, admin: Actor, wallet_id: str, amount: int, currency: str = "USD"
+) -> dict[str, Any]:
+    response = await http.post(
+        "/api/v1/deposits",
+        json={"wallet_id": wallet_id, "amount": amount, "currency": currency},
+        headers=admin.idem(),
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body

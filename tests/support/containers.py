@@ -1,0 +1,68 @@
+"""Building containers and inspecting their storage in tests."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from paybridge.bootstrap import Container, StorageKind, build_container
+from paybridge.config import Settings
+
+TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+def test_settings(**overrides: Any) -> Settings:
+    """Fast password hashing and a fixed secret; everything else as in production defaults."""
+    base = Settings(
+        env="test",
+        jwt_secret=TEST_JWT_SECRET,
+        argon2_time_cost=1,
+        argon2_memory_cost_kib=1024,
+        argon2_parallelism=1,
+        db_pool_min_size=1,
+        db_pool_max_size=8,
+    )
+    return replace(base, **overrides)
+
+
+def make_container(storage: StorageKind, database_url: str | None = None, **overrides: Any) -> Container:
+    settings = test_settings(database_url=database_url, **overrides)
+    return build_container(storage, settings, database_url=database_url)
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+def outbox_events(container: Container) -> list[dict[str, Any]]:
+    """Committed outbox rows as dicts (event_type, aggregate_type, aggregate_id, payload, correlation_id)."""
+    if container.storage_kind() == "memory":
+        return [
+            {
+                "id": m.id,
+                "event_type": m.event_type,
+                "aggregate_type": m.aggregate_type,
+                "aggregate_id": m.aggregate_id,
+                "payload": m.payload,
+                "correlation_id": m.correlation_id,
+            }
+            for m in container.memory_database().outbox_messages()
+        ]
+    url = container.settings().database_url
+    assert url is not None
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT id, event_type, aggregate_type, aggregate_id, payload, correlation_id FROM outbox ORDER BY seq"
+        ).fetchall()
+    keys = ("id", "event_type", "aggregate_type", "aggregate_id", "payload", "correlation_id")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
