@@ -26,6 +26,7 @@ from paybridge.adapters.postgres.uow import PostgresUnitOfWorkFactory
 from paybridge.adapters.security.argon2_hasher import Argon2PasswordHasher
 from paybridge.adapters.security.jwt_tokens import JwtTokenService
 from paybridge.application.idempotency import IdempotentMovements
+from paybridge.application.ports.metrics import Metrics, NullMetrics
 from paybridge.application.use_cases.history import GetTransaction, ListTransactions, ListWalletEntries
 from paybridge.application.use_cases.maintenance import PurgeExpiredIdempotencyKeys
 from paybridge.application.use_cases.move_money import DepositMoney, TransferMoney, WithdrawMoney
@@ -60,6 +61,7 @@ class Container(containers.DeclarativeContainer):
     storage_kind = providers.Dependency(instance_of=str)
 
     clock = providers.Singleton(SystemClock)
+    metrics: providers.Provider[Metrics] = providers.Singleton(NullMetrics)
     memory_database = providers.Singleton(InMemoryDatabase)
     database = providers.Singleton(
         PostgresDatabase,
@@ -100,6 +102,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         ttl_seconds=settings.provided.idempotency_ttl_seconds,
         max_retries=settings.provided.db_max_retries,
+        metrics=metrics,
     )
 
     register_user = providers.Singleton(RegisterUser, uow_factory, password_hasher, clock)
@@ -108,9 +111,9 @@ class Container(containers.DeclarativeContainer):
     open_wallet = providers.Singleton(OpenWallet, uow_factory, clock)
     get_wallet = providers.Singleton(GetWallet, uow_factory)
     list_wallets = providers.Singleton(ListWallets, uow_factory)
-    deposit_money = providers.Singleton(DepositMoney, movements, clock)
-    withdraw_money = providers.Singleton(WithdrawMoney, movements, clock)
-    transfer_money = providers.Singleton(TransferMoney, movements, clock)
+    deposit_money = providers.Singleton(DepositMoney, movements, clock, metrics)
+    withdraw_money = providers.Singleton(WithdrawMoney, movements, clock, metrics)
+    transfer_money = providers.Singleton(TransferMoney, movements, clock, metrics)
     get_transaction = providers.Singleton(GetTransaction, uow_factory)
     list_transactions = providers.Singleton(ListTransactions, uow_factory)
     list_wallet_entries = providers.Singleton(ListWalletEntries, uow_factory)

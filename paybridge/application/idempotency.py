@@ -21,6 +21,7 @@ from uuid import UUID
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
+from paybridge.application.ports.metrics import Metrics
 from paybridge.application.ports.storage import IdempotencyRecord, UnitOfWork, UnitOfWorkFactory
 from paybridge.application.ports.system import Clock
 from paybridge.application.snapshots import transaction_from_snapshot, transaction_snapshot
@@ -39,7 +40,6 @@ from paybridge.domain.transactions import Posting, Transaction
 logger = logging.getLogger(__name__)
 
 Planner = Callable[[UnitOfWork], Awaitable[Posting]]
-RetryObserver = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +60,13 @@ class IdempotentMovements:
         clock: Clock,
         ttl_seconds: int,
         max_retries: int,
-        on_retry: RetryObserver | None = None,
+        metrics: Metrics,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._ttl = timedelta(seconds=ttl_seconds)
         self._max_retries = max_retries
-        self._on_retry = on_retry
+        self._metrics = metrics
 
     async def run(
         self, principal_id: UUID, key: str, operation: str, request: Mapping[str, Any], plan: Planner
@@ -81,7 +81,15 @@ class IdempotentMovements:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._attempt(principal_id, key, print_, plan)
+                try:
+                    result = await self._attempt(principal_id, key, print_, plan)
+                except PayBridgeError as error:
+                    if error.replayed:
+                        self._metrics.idempotent_replay(operation)
+                    raise
+                if result.replayed:
+                    self._metrics.idempotent_replay(operation)
+                return result
         raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
     def _before_retry(self, state: Any) -> None:
@@ -91,8 +99,7 @@ class IdempotentMovements:
             "retrying money movement after a storage conflict",
             extra={"attempt": state.attempt_number, "reason": reason},
         )
-        if self._on_retry is not None:
-            self._on_retry(reason)
+        self._metrics.storage_retry(reason)
 
     async def _attempt(self, principal_id: UUID, key: str, print_: str, plan: Planner) -> MovementResult:
         now = self._clock.now()

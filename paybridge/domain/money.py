@@ -28,6 +28,10 @@ class Currency:
             )
         return cls(code, exponent)
 
+    @staticmethod
+    def is_supported(code: str) -> bool:
+        return exponent_of(code) is not None
+
     @property
     def name(self) -> str:
         return CURRENCY_NAMES[self.code]

@@ -4,16 +4,17 @@ Idempotency-Key and runs through `IdempotentMovements`, so it is applied at most
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
 from paybridge.application.idempotency import IdempotentMovements, MovementResult
+from paybridge.application.ports.metrics import Metrics
 from paybridge.application.ports.security import Principal
 from paybridge.application.ports.storage import UnitOfWork
 from paybridge.application.ports.system import Clock
-from paybridge.domain.errors import AdminRequired, WalletNotFound
+from paybridge.domain.errors import AdminRequired, PayBridgeError, TemporarilyUnavailable, WalletNotFound
 from paybridge.domain.money import Currency, Money
 from paybridge.domain.movements import MovementDetails, plan_deposit, plan_transfer, plan_withdrawal
 from paybridge.domain.transactions import Posting
@@ -53,6 +54,22 @@ def _request(command: Any) -> dict[str, Any]:
     return data
 
 
+async def _recorded(
+    metrics: Metrics, type_: str, currency: Any, run: Callable[[], Awaitable[MovementResult]]
+) -> MovementResult:
+    """Runs the movement and reports its outcome: completed, or rejected with the error's code."""
+    label = currency if isinstance(currency, str) and Currency.is_supported(currency) else "invalid"
+    try:
+        result = await run()
+    except PayBridgeError as error:
+        if not isinstance(error, TemporarilyUnavailable) and not error.replayed:
+            metrics.transaction_rejected(type_, label, error.code)
+        raise
+    if not result.replayed:
+        metrics.transaction_completed(type_, label, result.transaction.amount.amount)
+    return _log(result)
+
+
 def _log(result: MovementResult) -> MovementResult:
     txn = result.transaction
     logger.info(
@@ -68,11 +85,17 @@ def _log(result: MovementResult) -> MovementResult:
 
 
 class DepositMoney:
-    def __init__(self, movements: IdempotentMovements, clock: Clock) -> None:
+    def __init__(self, movements: IdempotentMovements, clock: Clock, metrics: Metrics) -> None:
         self._movements = movements
         self._clock = clock
+        self._metrics = metrics
 
     async def __call__(self, principal: Principal, command: DepositCommand, key: str) -> MovementResult:
+        return await _recorded(
+            self._metrics, "DEPOSIT", command.currency, lambda: self._execute(principal, command, key)
+        )
+
+    async def _execute(self, principal: Principal, command: DepositCommand, key: str) -> MovementResult:
         if not principal.is_admin:
             raise AdminRequired("only administrators can record deposits")
         money = Money.positive(command.amount, Currency.of(command.currency))
@@ -87,15 +110,21 @@ class DepositMoney:
             await uow.wallets.ensure_system_account(settlement)
             return plan_deposit(wallet, settlement, money, principal.user_id, details, now)
 
-        return _log(await self._movements.run(principal.user_id, key, "deposit", _request(command), plan))
+        return await self._movements.run(principal.user_id, key, "deposit", _request(command), plan)
 
 
 class WithdrawMoney:
-    def __init__(self, movements: IdempotentMovements, clock: Clock) -> None:
+    def __init__(self, movements: IdempotentMovements, clock: Clock, metrics: Metrics) -> None:
         self._movements = movements
         self._clock = clock
+        self._metrics = metrics
 
     async def __call__(self, principal: Principal, command: WithdrawalCommand, key: str) -> MovementResult:
+        return await _recorded(
+            self._metrics, "WITHDRAWAL", command.currency, lambda: self._execute(principal, command, key)
+        )
+
+    async def _execute(self, principal: Principal, command: WithdrawalCommand, key: str) -> MovementResult:
         money = Money.positive(command.amount, Currency.of(command.currency))
         details = MovementDetails(command.reference, command.description, command.metadata)
 
@@ -106,15 +135,21 @@ class WithdrawMoney:
             await uow.wallets.ensure_system_account(settlement)
             return plan_withdrawal(wallet, settlement, money, principal.user_id, details, now)
 
-        return _log(await self._movements.run(principal.user_id, key, "withdrawal", _request(command), plan))
+        return await self._movements.run(principal.user_id, key, "withdrawal", _request(command), plan)
 
 
 class TransferMoney:
-    def __init__(self, movements: IdempotentMovements, clock: Clock) -> None:
+    def __init__(self, movements: IdempotentMovements, clock: Clock, metrics: Metrics) -> None:
         self._movements = movements
         self._clock = clock
+        self._metrics = metrics
 
     async def __call__(self, principal: Principal, command: TransferCommand, key: str) -> MovementResult:
+        return await _recorded(
+            self._metrics, "TRANSFER", command.currency, lambda: self._execute(principal, command, key)
+        )
+
+    async def _execute(self, principal: Principal, command: TransferCommand, key: str) -> MovementResult:
         money = Money.positive(command.amount, Currency.of(command.currency))
         details = MovementDetails(None, command.description, command.metadata)
         source_id, destination_id = command.source_wallet_id, command.destination_wallet_id
@@ -127,7 +162,7 @@ class TransferMoney:
                 raise WalletNotFound(f"destination wallet {destination_id} not found")
             return plan_transfer(source, destination, money, principal.user_id, details, self._clock.now())
 
-        return _log(await self._movements.run(principal.user_id, key, "transfer", _request(command), plan))
+        return await self._movements.run(principal.user_id, key, "transfer", _request(command), plan)
 
 
 def _owned(wallet: Wallet | None, wallet_id: UUID, principal: Principal) -> Wallet:

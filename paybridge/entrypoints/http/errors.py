@@ -23,8 +23,7 @@ class InvalidIdempotencyKey(ValidationFailed):
 
 
 class MissingCredentials(AuthenticationFailed):
-    code = "unauthenticated"
-    title = "Authentication required"
+    """No bearer token at all; answered with the category's code `unauthenticated`."""
 
 
 class RouteNotFound(NotFound):

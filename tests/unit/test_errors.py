@@ -1,0 +1,288 @@
+"""The error hierarchy: stable codes, rebuilding from a code, and the RFC 9457 problem mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import paybridge.entrypoints.http.errors as http_errors
+from paybridge.application.context import RequestContext, enter_context, exit_context
+from paybridge.domain import errors as domain_errors
+from paybridge.domain.errors import (
+    AdminRequired,
+    AuthenticationFailed,
+    BusinessRuleViolation,
+    ConcurrencyConflict,
+    Conflict,
+    CurrencyMismatch,
+    EmailAlreadyRegistered,
+    FieldError,
+    IdempotencyKeyReused,
+    IdempotencyRequestInProgress,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidCredentials,
+    InvalidToken,
+    NotFound,
+    PayBridgeError,
+    PermissionDenied,
+    SameWallet,
+    StorageUnavailable,
+    TemporarilyUnavailable,
+    TransactionNotFound,
+    UnsupportedCurrency,
+    UserNotFound,
+    ValidationFailed,
+    WalletAlreadyExists,
+    WalletNotActive,
+    WalletNotFound,
+    error_from_code,
+)
+from paybridge.entrypoints.http.errors import (
+    IdempotencyKeyMissing,
+    InternalError,
+    InvalidIdempotencyKey,
+    MalformedJson,
+    MethodNotAllowed,
+    MissingCredentials,
+    PayloadTooLarge,
+    RouteNotFound,
+    UnsupportedMediaType,
+)
+from paybridge.entrypoints.http.problems import PROBLEM_TYPE_BASE, problem_body, status_for
+
+# Categories: abstract groupings that the HTTP edge maps to a status; every other class is concrete.
+CATEGORIES: set[type[PayBridgeError]] = {
+    PayBridgeError,
+    ValidationFailed,
+    AuthenticationFailed,
+    PermissionDenied,
+    NotFound,
+    Conflict,
+    BusinessRuleViolation,
+    TemporarilyUnavailable,
+    http_errors.HttpProblem,
+}
+
+
+def project_error_classes() -> list[type[PayBridgeError]]:
+    """Every PayBridgeError subclass defined by the project (not by tests), found by walking subclasses."""
+    found: list[type[PayBridgeError]] = []
+    pending = list(PayBridgeError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        if cls in found:
+            continue
+        pending.extend(cls.__subclasses__())
+        if cls.__module__ in (domain_errors.__name__, http_errors.__name__):
+            found.append(cls)
+    return found
+
+
+def concrete_error_classes() -> list[type[PayBridgeError]]:
+    return [cls for cls in project_error_classes() if cls not in CATEGORIES]
+
+
+# Concrete errors that deliberately answer with their category's code instead of one of their own.
+CATEGORY_CODE_ALIASES: dict[type[PayBridgeError], type[PayBridgeError]] = {
+    MissingCredentials: AuthenticationFailed,
+}
+
+
+def test_the_walk_finds_errors_from_every_module() -> None:
+    concrete = set(concrete_error_classes())
+    assert {InsufficientFunds, WalletNotFound, ConcurrencyConflict, AdminRequired} <= concrete
+    assert {PayloadTooLarge, MissingCredentials, MalformedJson, RouteNotFound} <= concrete
+    assert len(concrete) >= 27
+
+
+def test_every_concrete_error_has_its_own_unique_code() -> None:
+    concrete = [cls for cls in concrete_error_classes() if cls not in CATEGORY_CODE_ALIASES]
+    for cls in concrete:
+        assert "code" in cls.__dict__, f"{cls.__name__} inherits its code {cls.code!r}"
+        assert "title" in cls.__dict__, f"{cls.__name__} inherits its title {cls.title!r}"
+        assert cls.code and cls.code == cls.code.strip().lower(), cls
+    codes = [cls.code for cls in concrete]
+    duplicates = {code for code in codes if codes.count(code) > 1}
+    assert not duplicates, {c: [k.__name__ for k in concrete if k.code == c] for c in duplicates}
+    # nor does a concrete code collide with a category's code
+    category_codes = {cls.code for cls in CATEGORIES}
+    assert not category_codes & set(codes)
+
+
+def test_category_code_aliases_do_not_hijack_the_category_code() -> None:
+    for alias, category in CATEGORY_CODE_ALIASES.items():
+        assert issubclass(alias, category)
+        assert alias.code == category.code
+        assert "code" not in alias.__dict__  # inherited, so it does not re-register the code
+        assert type(error_from_code(category.code, None)) is category
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [cls for cls in concrete_error_classes() if cls not in CATEGORY_CODE_ALIASES],
+    ids=lambda cls: cls.__name__,
+)
+def test_error_from_code_rebuilds_every_concrete_error(cls: type[PayBridgeError]) -> None:
+    rebuilt = error_from_code(cls.code, "stored detail", {"wallet_id": "w-1"})
+    assert type(rebuilt) is cls
+    assert rebuilt.detail == "stored detail"
+    assert rebuilt.extra == {"wallet_id": "w-1"}
+    assert rebuilt.replayed is False
+
+
+@pytest.mark.parametrize("cls", sorted(CATEGORIES, key=lambda c: c.__name__), ids=lambda cls: cls.__name__)
+def test_error_from_code_rebuilds_categories(cls: type[PayBridgeError]) -> None:
+    if "code" not in cls.__dict__:  # HttpProblem has no code of its own
+        return
+    assert type(error_from_code(cls.code, "x")) is cls
+
+
+@pytest.mark.parametrize(
+    ("cls", "detail", "extra"),
+    [
+        (InsufficientFunds, "wallet w holds less than 5.00 USD", {"wallet_id": "w"}),
+        (WalletNotFound, "wallet x not found", {}),
+        (CurrencyMismatch, "wallet y holds EUR", {"wallet_id": "y"}),
+        (IdempotencyKeyReused, "different request", {}),
+        (WalletNotActive, "wallet z is suspended", {"wallet_id": "z"}),
+        (ConcurrencyConflict, "deadlock", {"reason": "deadlock"}),
+        (ValidationFailed, "bad", {}),
+    ],
+)
+def test_error_from_code_round_trip(cls: type[PayBridgeError], detail: str, extra: dict[str, Any]) -> None:
+    original = cls(detail, **extra)
+    rebuilt = error_from_code(original.code, original.detail, original.extra)
+    assert type(rebuilt) is cls
+    assert (rebuilt.code, rebuilt.detail, rebuilt.extra, str(rebuilt)) == (
+        original.code,
+        original.detail,
+        original.extra,
+        str(original),
+    )
+
+
+def test_error_from_code_defaults() -> None:
+    rebuilt = error_from_code("insufficient_funds", None)
+    assert type(rebuilt) is InsufficientFunds
+    assert rebuilt.detail == InsufficientFunds.title
+    assert rebuilt.extra == {}
+    unknown = error_from_code("no_such_code", "something")
+    assert type(unknown) is PayBridgeError
+    assert unknown.detail == "something"
+
+
+def test_detail_defaults_to_the_title() -> None:
+    assert WalletNotFound().detail == "Wallet not found"
+    assert str(WalletNotFound()) == "Wallet not found"
+    assert WalletNotFound("custom").detail == "custom"
+
+
+STATUS_CASES: list[tuple[PayBridgeError, int]] = [
+    (ValidationFailed(), 400),
+    (InvalidAmount(), 400),
+    (UnsupportedCurrency(), 400),
+    (MalformedJson(), 400),
+    (IdempotencyKeyMissing(), 400),
+    (InvalidIdempotencyKey(), 400),
+    (AuthenticationFailed(), 401),
+    (InvalidCredentials(), 401),
+    (InvalidToken(), 401),
+    (MissingCredentials(), 401),
+    (PermissionDenied(), 403),
+    (AdminRequired(), 403),
+    (NotFound(), 404),
+    (UserNotFound(), 404),
+    (WalletNotFound(), 404),
+    (TransactionNotFound(), 404),
+    (RouteNotFound(), 404),
+    (Conflict(), 409),
+    (EmailAlreadyRegistered(), 409),
+    (WalletAlreadyExists(), 409),
+    (IdempotencyRequestInProgress(), 409),
+    (BusinessRuleViolation(), 422),
+    (InsufficientFunds(), 422),
+    (CurrencyMismatch(), 422),
+    (SameWallet(), 422),
+    (WalletNotActive(), 422),
+    (IdempotencyKeyReused(), 422),
+    (TemporarilyUnavailable(), 503),
+    (ConcurrencyConflict(), 503),
+    (StorageUnavailable(), 503),
+    (PayloadTooLarge(), 413),
+    (UnsupportedMediaType(), 415),
+    (MethodNotAllowed(), 405),
+    (InternalError(), 500),
+    (PayBridgeError(), 500),
+]
+
+
+@pytest.mark.parametrize(("error", "status"), STATUS_CASES, ids=lambda v: type(v).__name__)
+def test_status_for(error: PayBridgeError, status: int) -> None:
+    assert status_for(error) == status
+
+
+def test_every_concrete_error_has_a_status_case() -> None:
+    covered = {type(error) for error, _ in STATUS_CASES}
+    missing = [cls.__name__ for cls in concrete_error_classes() if cls not in covered]
+    assert not missing
+
+
+@pytest.fixture
+def request_id() -> Any:
+    token = enter_context(RequestContext(request_id="req-123", correlation_id="corr-9"))
+    yield "req-123"
+    exit_context(token)
+
+
+def test_problem_body(request_id: str) -> None:
+    error = InsufficientFunds("wallet w holds less than 5.00 USD", wallet_id="w-1")
+    body = problem_body(error, 422)
+    assert body == {
+        "type": PROBLEM_TYPE_BASE + "insufficient_funds",
+        "title": "Insufficient funds",
+        "status": 422,
+        "detail": "wallet w holds less than 5.00 USD",
+        "code": "insufficient_funds",
+        "request_id": request_id,
+        "wallet_id": "w-1",
+    }
+
+
+def test_problem_body_for_validation_lists_the_field_errors(request_id: str) -> None:
+    error = ValidationFailed(
+        "registration data is invalid",
+        errors=[FieldError("email", "must be a valid email address"), FieldError("password", "too short")],
+    )
+    body = problem_body(error, status_for(error))
+    assert body["status"] == 400
+    assert body["code"] == "validation_error"
+    assert body["type"] == PROBLEM_TYPE_BASE + "validation_error"
+    assert body["title"] == "The request is invalid"
+    assert body["detail"] == "registration data is invalid"
+    assert body["request_id"] == request_id
+    assert body["errors"] == [
+        {"field": "email", "message": "must be a valid email address"},
+        {"field": "password", "message": "too short"},
+    ]
+
+
+def test_problem_body_without_field_errors_has_no_errors_member(request_id: str) -> None:
+    assert "errors" not in problem_body(ValidationFailed("bad"), 400)
+    assert "errors" not in problem_body(WalletNotFound(), 404)
+
+
+def test_problem_body_extras_never_override_or_leak(request_id: str) -> None:
+    error = ConcurrencyConflict("deadlock", reason="deadlock", code="spoofed", status=200, hint="retry")
+    body = problem_body(error, 503)
+    assert body["code"] == "concurrency_conflict"
+    assert body["status"] == 503
+    assert "reason" not in body  # internal detail of why storage refused
+    assert body["hint"] == "retry"
+
+
+def test_problem_body_without_a_request_context() -> None:
+    body = problem_body(WalletNotFound(), 404)
+    assert body["request_id"] is None
+    assert set(body) == {"type", "title", "status", "detail", "code", "request_id"}
