@@ -42,6 +42,10 @@ class Settings:
     max_body_bytes: int = 65_536
     log_level: str = "INFO"
     shutdown_grace_seconds: float = 20.0
+    shutdown_drain_seconds: float = 0.0
+    metrics_enabled: bool = True
+    metrics_token: str | None = None
+    metrics_on_api_port: bool = True
     migrations_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "migrations"
     )
@@ -90,6 +94,12 @@ class Settings:
             shutdown_grace_seconds=reader.number(
                 "PAYBRIDGE_SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace_seconds
             ),
+            shutdown_drain_seconds=reader.number(
+                "PAYBRIDGE_SHUTDOWN_DRAIN_SECONDS", defaults.shutdown_drain_seconds, allow_zero=True
+            ),
+            metrics_enabled=reader.flag("PAYBRIDGE_METRICS_ENABLED", defaults.metrics_enabled),
+            metrics_token=env.get("PAYBRIDGE_METRICS_TOKEN") or None,
+            metrics_on_api_port=reader.flag("PAYBRIDGE_METRICS_ON_API_PORT", defaults.metrics_on_api_port),
             migrations_dir=Path(env.get("PAYBRIDGE_MIGRATIONS_DIR", str(defaults.migrations_dir))),
         )
         settings.validate()
@@ -131,7 +141,7 @@ class _Reader:
             raise ConfigurationError(f"{name} must be >= {minimum}, got {value}")
         return value
 
-    def number(self, name: str, default: float) -> float:
+    def number(self, name: str, default: float, allow_zero: bool = False) -> float:
         raw = self._env.get(name)
         if raw is None or raw == "":
             return default
@@ -139,9 +149,19 @@ class _Reader:
             value = float(raw)
         except ValueError:
             raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
-        if value <= 0:
+        if value < 0 or (value == 0 and not allow_zero):
             raise ConfigurationError(f"{name} must be positive, got {value}")
         return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self._env.get(name)
+        if raw is None or raw == "":
+            return default
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...], upper: bool = False) -> str:
         raw = self._env.get(name) or default

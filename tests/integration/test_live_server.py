@@ -210,10 +210,49 @@ async def test_fifty_identical_requests_create_one_transaction(
     assert row == (1,)
 
 
-def test_sigterm_drains_and_exits_cleanly(migrated_database_url: str) -> None:
-    with run_server(server_env(migrated_database_url)) as server:
-        assert httpx.get(f"{server.base_url}/ready", timeout=5).json()["ready"] is True
-        code = server.stop(signal.SIGTERM)
+async def test_sigterm_turns_ready_503_at_once_and_finishes_in_flight_requests(
+    migrated_database_url: str,
+) -> None:
+    env = server_env(migrated_database_url, PAYBRIDGE_SHUTDOWN_DRAIN_SECONDS="1.5")
+    with run_server(env) as server:
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=30.0) as http:
+            admin = await _actor(http, Role.ADMIN, migrated_database_url)
+            (alice, a), (_, b) = await _funded_wallets(http, admin, 2, 1_000)
+            assert (await http.get("/ready")).status_code == 200
+            # Hold Alice's wallet row so her transfer is still in flight when the signal arrives.
+            with psycopg.connect(migrated_database_url) as blocker:
+                blocker.execute("SELECT 1 FROM wallets WHERE id = %s FOR UPDATE", (a["id"],))
+                in_flight = asyncio.create_task(
+                    http.post(
+                        "/api/v1/transfers",
+                        json={
+                            "source_wallet_id": a["id"],
+                            "destination_wallet_id": b["id"],
+                            "amount": 100,
+                            "currency": "USD",
+                        },
+                        headers=alice.idem(),
+                    )
+                )
+                await asyncio.sleep(0.5)
+                assert not in_flight.done()
+                server.process.send_signal(signal.SIGTERM)
+                await asyncio.sleep(0.3)
+                async with httpx.AsyncClient(base_url=server.base_url, timeout=5.0) as fresh:
+                    draining = await fresh.get("/ready")
+                assert draining.status_code == 503
+                assert draining.json()["checks"]["server"] == "draining"
+                await asyncio.sleep(
+                    2.0
+                )  # past the drain delay: the listener is closed, the request still runs
+                assert not in_flight.done()
+                blocker.commit()  # release the row lock
+            response = await in_flight
+        code = server.process.wait(timeout=30)
         log = server.log()
+    assert response.status_code == 201, response.text
     assert code == 0, log
     assert "database pool closed" in log
+    with psycopg.connect(migrated_database_url) as conn:
+        row = conn.execute("SELECT balance FROM wallets WHERE id = %s", (b["id"],)).fetchone()
+    assert row is not None and int(row[0]) == 1_100
