@@ -26,16 +26,22 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise invalid from None
-    if not raw.startswith(_PREFIX) or not raw[len(_PREFIX) :].isdigit():
+    digits = raw[len(_PREFIX) :]
+    if not raw.startswith(_PREFIX) or not _is_ascii_number(digits):
         raise invalid
-    return int(raw[len(_PREFIX) :])
+    return int(digits)
 
 
 def parse_limit(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not _is_ascii_number(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationFailed(
             "invalid limit", errors=[FieldError("limit", f"must be an integer from 1 to {MAX_LIMIT}")]
         )
     return int(raw)
+
+
+def _is_ascii_number(text: str) -> bool:
+    """Digits 0-9 only: str.isdigit() also accepts characters such as '²' that int() refuses."""
+    return 0 < len(text) <= 19 and text.isascii() and text.isdigit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -242,7 +243,7 @@ def assert_chain(newest_first: list[LedgerEntry]) -> None:
     """Each entry's balance before it is the next older entry's balance after; the oldest started at 0."""
     ids = [e.id for e in newest_first]
     assert ids == sorted(ids, reverse=True)
-    for newer, older in zip(newest_first, newest_first[1:], strict=False):
+    for newer, older in itertools.pairwise(newest_first):
         assert newer.balance_after - newer.amount == older.balance_after
     assert newest_first[-1].balance_after - newest_first[-1].amount == 0
     assert all(e.amount != 0 for e in newest_first)

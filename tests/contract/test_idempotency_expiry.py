@@ -82,7 +82,8 @@ async def parties(container: Container, balance: int = 10_000) -> Parties:
 
 async def test_the_overridden_clock_is_used(clocked: Clocked) -> None:
     container, clock = clocked.container, clocked.clock
-    assert container.clock() is clock
+    provided: object = container.clock()  # typed as the SystemClock it replaces
+    assert provided is clock
     clock.advance(days=-3)
     p = await parties(container)
     moved = await container.transfer_money()(p.alice, TransferCommand(p.a.id, p.b.id, 1, "USD"), "k")

@@ -66,6 +66,10 @@ CATEGORIES: set[type[PayBridgeError]] = {
 }
 
 
+def class_name(value: object) -> str:
+    return getattr(value, "__name__", repr(value))
+
+
 def project_error_classes() -> list[type[PayBridgeError]]:
     """Every PayBridgeError subclass defined by the project (not by tests), found by walking subclasses."""
     found: list[type[PayBridgeError]] = []
@@ -122,7 +126,7 @@ def test_category_code_aliases_do_not_hijack_the_category_code() -> None:
 @pytest.mark.parametrize(
     "cls",
     [cls for cls in concrete_error_classes() if cls not in CATEGORY_CODE_ALIASES],
-    ids=lambda cls: cls.__name__,
+    ids=class_name,
 )
 def test_error_from_code_rebuilds_every_concrete_error(cls: type[PayBridgeError]) -> None:
     rebuilt = error_from_code(cls.code, "stored detail", {"wallet_id": "w-1"})
@@ -132,10 +136,13 @@ def test_error_from_code_rebuilds_every_concrete_error(cls: type[PayBridgeError]
     assert rebuilt.replayed is False
 
 
-@pytest.mark.parametrize("cls", sorted(CATEGORIES, key=lambda c: c.__name__), ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize(
+    "cls",
+    # HttpProblem has no code of its own
+    sorted((c for c in CATEGORIES if "code" in c.__dict__), key=class_name),
+    ids=class_name,
+)
 def test_error_from_code_rebuilds_categories(cls: type[PayBridgeError]) -> None:
-    if "code" not in cls.__dict__:  # HttpProblem has no code of its own
-        return
     assert type(error_from_code(cls.code, "x")) is cls
 
 

@@ -86,7 +86,21 @@ def test_limit_in_range(raw: str, expected: int) -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        *("0", "00", "101", str(MAX_LIMIT + 1), "1000000", "-1", "+5", " 5", "5 ", "1.5", "abc", "1e2", "0x10"),
+        *(
+            "0",
+            "00",
+            "101",
+            str(MAX_LIMIT + 1),
+            "1000000",
+            "-1",
+            "+5",
+            " 5",
+            "5 ",
+            "1.5",
+            "abc",
+            "1e2",
+            "0x10",
+        ),
         # str.isdigit() accepts these Unicode digits, int() does not
         pytest.param("\u00b2", id="superscript-two"),
         pytest.param("\u00b9", id="superscript-one"),
