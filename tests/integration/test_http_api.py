@@ -120,6 +120,50 @@ async def _wallet(http: httpx.AsyncClient, actor: Actor, wallet_id: str) -> dict
     return body
 
 
+_WALLET = {
+    "id": "0190f0e2-7a3c-7d4e-8f00-000000000001",
+    "user_id": "0190f0e2-7a3c-7d4e-8f00-000000000002",
+    "currency": "USD",
+    "status": "ACTIVE",
+    "balance": 0,
+    "version": 0,
+    "created_at": "2026-01-01T00:00:00Z",
+    "updated_at": "2026-01-01T00:00:00Z",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("Wallet", {**_WALLET, "balance": "0"}),
+        ("Wallet", {**_WALLET, "balance": -1}),
+        ("Wallet", {**_WALLET, "id": "not-a-uuid"}),
+        ("Wallet", {**_WALLET, "internal": True}),
+        ("Wallet", {k: v for k, v in _WALLET.items() if k != "version"}),
+        ("Wallet", {**_WALLET, "created_at": "2026-01-01T01:00:00+01:00"}),
+        ("WalletList", {"data": [{**_WALLET, "status": "OPEN"}], "next_cursor": None, "has_more": False}),
+        ("WalletList", {"data": [_WALLET], "next_cursor": None}),
+    ],
+    ids=[
+        "string-balance",
+        "negative",
+        "bad-uuid",
+        "extra-field",
+        "missing-field",
+        "not-utc",
+        "bad-item",
+        "no-has-more",
+    ],
+)
+def test_schema_check_rejects_drift(name: str, body: dict[str, Any]) -> None:
+    """The response check used throughout does fail on bodies that drift from the documented schema."""
+    assert_schema(
+        name, {"data": [_WALLET], "next_cursor": None, "has_more": False} if name == "WalletList" else _WALLET
+    )
+    with pytest.raises(AssertionError):
+        assert_schema(name, body)
+
+
 # ----------------------------------------------------------------------------------------- walkthrough
 
 
@@ -193,7 +237,12 @@ async def test_full_walkthrough_with_documented_bodies(
     assert deposited.status_code == 201, deposited.text
     dep = deposited.json()
     assert_schema("Transaction", dep)
-    assert (dep["type"], dep["status"], dep["amount"], dep["currency"]) == ("DEPOSIT", "COMPLETED", 10_000, "USD")
+    assert (dep["type"], dep["status"], dep["amount"], dep["currency"]) == (
+        "DEPOSIT",
+        "COMPLETED",
+        10_000,
+        "USD",
+    )
     assert (dep["source_wallet_id"], dep["destination_wallet_id"]) == (None, wallet["id"])
     assert (dep["reference"], dep["description"], dep["metadata"]) == (
         "wire-001",
@@ -230,7 +279,11 @@ async def test_full_walkthrough_with_documented_bodies(
     assert withdrawn.status_code == 201, withdrawn.text
     wd = withdrawn.json()
     assert_schema("Transaction", wd)
-    assert (wd["type"], wd["source_wallet_id"], wd["destination_wallet_id"]) == ("WITHDRAWAL", wallet["id"], None)
+    assert (wd["type"], wd["source_wallet_id"], wd["destination_wallet_id"]) == (
+        "WITHDRAWAL",
+        wallet["id"],
+        None,
+    )
 
     mine = await _wallet(client, ada, wallet["id"])
     assert_schema("Wallet", mine)
@@ -272,7 +325,8 @@ async def test_full_walkthrough_with_documented_bodies(
     assert bob_entries.status_code == 200, bob_entries.text
     assert_schema("LedgerEntryList", bob_entries.json())
     assert [
-        (e["transaction_id"], e["direction"], e["amount"], e["balance_after"]) for e in bob_entries.json()["data"]
+        (e["transaction_id"], e["direction"], e["amount"], e["balance_after"])
+        for e in bob_entries.json()["data"]
     ] == [(txf["id"], "CREDIT", 2_500, 2_500)]
 
 
@@ -344,8 +398,17 @@ async def test_protected_endpoints_need_a_valid_bearer_token(
         ({"drop": "jti"}, 401),
         ({"drop": "exp"}, 401),
     ],
-    ids=["valid", "expired", "wrong-issuer", "wrong-audience", "wrong-secret", "not-yet-valid", "bad-role",
-         "no-jti", "no-exp"],
+    ids=[
+        "valid",
+        "expired",
+        "wrong-issuer",
+        "wrong-audience",
+        "wrong-secret",
+        "not-yet-valid",
+        "bad-role",
+        "no-jti",
+        "no-exp",
+    ],
 )
 async def test_forged_or_expired_tokens_are_refused(
     client: httpx.AsyncClient, tweak: dict[str, Any], status: int
@@ -363,7 +426,9 @@ async def test_forged_or_expired_tokens_are_refused(
 
 async def test_unsigned_token_is_refused(client: httpx.AsyncClient) -> None:
     ada = await register(client)
-    claims = jwt.decode(ada.headers["Authorization"].removeprefix("Bearer "), options={"verify_signature": False})
+    claims = jwt.decode(
+        ada.headers["Authorization"].removeprefix("Bearer "), options={"verify_signature": False}
+    )
     claims["role"] = "admin"
     unsigned = jwt.encode(claims, None, algorithm="none")
     response = await client.get(f"{API}/users/me", headers={"Authorization": f"Bearer {unsigned}"})
@@ -499,7 +564,7 @@ async def test_sane_request_id_is_echoed(client: httpx.AsyncClient, request_id: 
 
 @pytest.mark.parametrize(
     "request_id",
-    ["a" * 129, "x" * 200, "has space", "semi;colon", "new\tline", "quote\"d", "<script>"],
+    ["a" * 129, "x" * 200, "has space", "semi;colon", "new\tline", 'quote"d', "<script>"],
     ids=["129-chars", "200-chars", "space", "semicolon", "tab", "quote", "markup"],
 )
 async def test_insane_request_id_is_replaced(client: httpx.AsyncClient, request_id: str) -> None:
@@ -518,7 +583,9 @@ async def test_request_id_is_generated_per_request(client: httpx.AsyncClient) ->
     assert len(ids) == 2
     for response in (first, second):
         assert GENERATED_ID.match(response.headers["x-request-id"])
-        assert assert_problem(response, 401, "unauthenticated")["request_id"] == response.headers["x-request-id"]
+        assert (
+            assert_problem(response, 401, "unauthenticated")["request_id"] == response.headers["x-request-id"]
+        )
 
 
 @pytest.mark.parametrize(
@@ -610,7 +677,10 @@ async def test_readiness(client: httpx.AsyncClient) -> None:
     response = await client.get("/ready")
     assert response.status_code == 200, response.text
     assert_schema("Readiness", response.json())
-    assert response.json() == {"ready": True, "checks": {"database": "healthy"}}
+    body = response.json()
+    assert body["ready"] is True
+    assert body["checks"]["database"] == "healthy"
+    assert body["checks"] == {"database": "healthy", "migrations": "up to date"}, body
 
 
 # ------------------------------------------------------------------------------------------ pagination
@@ -689,8 +759,20 @@ async def test_wallets_keyset_pagination(client: httpx.AsyncClient) -> None:
         base64.urlsafe_b64encode(b"pb1:-5").decode(),
         "A" * 65,
         base64.urlsafe_b64encode(b"\xff\xfe\xfd").decode(),
+        base64.urlsafe_b64encode("pb1:\u00b2".encode()).decode(),
+        base64.urlsafe_b64encode("pb1:\u2460".encode()).decode(),
     ],
-    ids=["punctuation", "dollars", "non-digit", "wrong-prefix", "negative", "too-long", "not-utf8"],
+    ids=[
+        "punctuation",
+        "dollars",
+        "non-digit",
+        "wrong-prefix",
+        "negative",
+        "too-long",
+        "not-utf8",
+        "superscript-two",
+        "circled-one",
+    ],
 )
 @pytest.mark.parametrize("path", ["transactions", "wallets", "entries"])
 async def test_invalid_cursor_is_a_400(client: httpx.AsyncClient, cursor: str, path: str) -> None:
@@ -701,7 +783,11 @@ async def test_invalid_cursor_is_a_400(client: httpx.AsyncClient, cursor: str, p
     assert_problem(response, 400, "validation_error", field="cursor")
 
 
-@pytest.mark.parametrize("limit", ["0", "101", "abc", "-1", "1.5", "1e2", " 5", "99999999999999999999"])
+@pytest.mark.parametrize(
+    "limit",
+    ["0", "101", "abc", "-1", "1.5", "1e2", " 5", "99999999999999999999", "\u00b2", "\u2460"],
+    ids=["0", "101", "abc", "-1", "1.5", "1e2", "space-5", "huge", "superscript-two", "circled-one"],
+)
 @pytest.mark.parametrize("path", ["transactions", "wallets", "entries"])
 async def test_invalid_limit_is_a_400(client: httpx.AsyncClient, limit: str, path: str) -> None:
     ada = await register(client)

@@ -64,7 +64,27 @@ async def read_json(request: Request, schema: str, max_bytes: int) -> dict[str, 
     return data
 
 
+def _nul_fields(value: Any, path: str = "") -> list[FieldError]:
+    """PostgreSQL text cannot hold NUL characters; they are never meaningful in this API's fields."""
+    if isinstance(value, str):
+        return [FieldError(path or "body", "must not contain NUL characters")] if "\x00" in value else []
+    if isinstance(value, dict):
+        found: list[FieldError] = []
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                found.append(FieldError(child, "field names must not contain NUL characters"))
+            found.extend(_nul_fields(item, child))
+        return found
+    if isinstance(value, list):
+        return [error for index, item in enumerate(value) for error in _nul_fields(item, f"{path}.{index}")]
+    return []
+
+
 def validate(schema: str, data: dict[str, Any]) -> None:
+    nul = _nul_fields(data)
+    if nul:
+        raise ValidationFailed("the request body is invalid", errors=nul)
     errors = sorted(_VALIDATORS[schema].iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         raise ValidationFailed(
@@ -92,7 +112,7 @@ def idempotency_key(request: Request) -> str:
     key = request.headers.get("idempotency-key")
     if key is None:
         raise IdempotencyKeyMissing("send an Idempotency-Key header (e.g. a UUID) with every money movement")
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise InvalidIdempotencyKey(
             "Idempotency-Key must be 1 to 255 printable ASCII characters",
             errors=[FieldError("Idempotency-Key", "1 to 255 printable ASCII characters")],
