@@ -13,47 +13,82 @@ Entrypoints ask the container for what they need explicitly (no wiring, no injec
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Literal, Protocol
+from datetime import timedelta
+from typing import Literal
+from urllib.parse import urlsplit
 
 from dependency_injector import containers, providers
 
 from paybridge.adapters.clock import SystemClock
 from paybridge.adapters.logging.json_logging import configure_logging as configure_json_logging
+from paybridge.adapters.memory.health import InMemoryHealthChecks
 from paybridge.adapters.memory.state import InMemoryDatabase
 from paybridge.adapters.memory.uow import InMemoryUnitOfWorkFactory
 from paybridge.adapters.postgres.database import PostgresDatabase
+from paybridge.adapters.postgres.health import PostgresHealthChecks
+from paybridge.adapters.postgres.session import NullQueryObserver, QueryObserver
 from paybridge.adapters.postgres.uow import PostgresUnitOfWorkFactory
+from paybridge.adapters.prometheus.exporter import PrometheusExporter, multiprocess_directory
+from paybridge.adapters.prometheus.exporter import mark_process_dead as mark_process_dead
+from paybridge.adapters.prometheus.exporter import render_metrics as render_metrics
+from paybridge.adapters.prometheus.metrics import PrometheusMetrics
+from paybridge.adapters.ratelimit.memory import InMemoryRateLimiter
+from paybridge.adapters.ratelimit.redis import RedisRateLimiter
 from paybridge.adapters.security.argon2_hasher import Argon2PasswordHasher
 from paybridge.adapters.security.jwt_tokens import JwtTokenService
+from paybridge.application.health import HealthService
 from paybridge.application.idempotency import IdempotentMovements
-from paybridge.application.ports.metrics import Metrics, NullMetrics
+from paybridge.application.login_throttle import LoginThrottle
+from paybridge.application.ports.metrics import (
+    HttpMetrics,
+    Metrics,
+    NullHttpMetrics,
+    NullMetrics,
+    NullSecurityMetrics,
+    SecurityMetrics,
+)
+from paybridge.application.ports.rate_limit import RateLimiter
+from paybridge.application.use_cases.exchanges import ExchangeCurrency, QuoteExchange, SetExchangeRate
 from paybridge.application.use_cases.history import GetTransaction, ListTransactions, ListWalletEntries
+from paybridge.application.use_cases.holds import CaptureHold, ExpireDueHolds, GetHold, PlaceHold, VoidHold
+from paybridge.application.use_cases.kyc import DecideKyc, SubmitKyc
 from paybridge.application.use_cases.maintenance import PurgeExpiredIdempotencyKeys
 from paybridge.application.use_cases.move_money import DepositMoney, TransferMoney, WithdrawMoney
+from paybridge.application.use_cases.reversals import ReverseTransaction
 from paybridge.application.use_cases.users import GetProfile, IssueToken, RegisterUser
+from paybridge.application.use_cases.wallet_admin import (
+    ChangeWalletStatus,
+    GetBalanceAt,
+    GetWalletLimits,
+    SetWalletLimits,
+)
 from paybridge.application.use_cases.wallets import GetWallet, ListWallets, OpenWallet
 from paybridge.config import ConfigurationError, Settings
+from paybridge.domain.limits import LimitPolicy
+from paybridge.domain.policy import PaymentPolicy
 
 StorageKind = Literal["memory", "postgres"]
 
 
-class Probe(Protocol):
-    async def __call__(self) -> dict[str, str]:
-        """Component name -> "healthy" or what is wrong with it."""
+def _metrics_backend(settings: Settings) -> str:
+    return "prometheus" if settings.metrics_enabled else "null"
 
 
-class InMemoryProbe:
-    async def __call__(self) -> dict[str, str]:
-        return {"database": "healthy"}
+def _rate_limit_backend(settings: Settings) -> str:
+    """Redis (limits shared by every replica) when PAYBRIDGE_REDIS_URL is set, else this process's memory."""
+    return "redis" if settings.security.redis_url else "memory"
 
 
-class PostgresProbe:
-    def __init__(self, database: PostgresDatabase) -> None:
-        self._database = database
-
-    async def __call__(self) -> dict[str, str]:
-        problem = await self._database.ping(within_seconds=2.0)
-        return {"database": "healthy" if problem is None else f"unhealthy: {problem}"}
+def payment_policy(settings: Settings) -> PaymentPolicy:
+    """The rules of moving money as configured (KYC, outgoing limits, reversal window, hold and quote TTLs)."""
+    return PaymentPolicy(
+        kyc_required_for_outgoing=settings.kyc_required_for_outgoing,
+        limits=LimitPolicy.parse(settings.outgoing_limits),
+        reversal_window=timedelta(seconds=settings.reversal_window_seconds),
+        hold_default_ttl=timedelta(seconds=settings.hold_default_ttl_seconds),
+        hold_max_ttl=timedelta(seconds=settings.hold_max_ttl_seconds),
+        quote_ttl=timedelta(seconds=settings.exchange_quote_ttl_seconds),
+    )
 
 
 class Container(containers.DeclarativeContainer):
@@ -61,7 +96,22 @@ class Container(containers.DeclarativeContainer):
     storage_kind = providers.Dependency(instance_of=str)
 
     clock = providers.Singleton(SystemClock)
-    metrics: providers.Provider[Metrics] = providers.Singleton(NullMetrics)
+    # Metrics (PAYBRIDGE_METRICS_ENABLED): one PrometheusMetrics per container (its own registry; in
+    # multiprocess mode its values go to PROMETHEUS_MULTIPROC_DIR) behind the Metrics, HttpMetrics and
+    # QueryObserver ports; `metrics_exporter` renders /metrics and is None when metrics are disabled.
+    metrics_backend = providers.Callable(_metrics_backend, settings)
+    prometheus_metrics = providers.Singleton(
+        PrometheusMetrics, multiprocess_dir=providers.Callable(multiprocess_directory)
+    )
+    metrics: providers.Provider[Metrics] = providers.Selector(
+        metrics_backend, prometheus=prometheus_metrics, null=providers.Singleton(NullMetrics)
+    )
+    http_metrics: providers.Provider[HttpMetrics] = providers.Selector(
+        metrics_backend, prometheus=prometheus_metrics, null=providers.Singleton(NullHttpMetrics)
+    )
+    query_observer: providers.Provider[QueryObserver] = providers.Selector(
+        metrics_backend, prometheus=prometheus_metrics, null=providers.Singleton(NullQueryObserver)
+    )
     memory_database = providers.Singleton(InMemoryDatabase)
     database = providers.Singleton(
         PostgresDatabase,
@@ -70,16 +120,24 @@ class Container(containers.DeclarativeContainer):
         max_size=settings.provided.db_pool_max_size,
         timeout_seconds=settings.provided.db_pool_timeout_seconds,
         statement_timeout_ms=settings.provided.db_statement_timeout_ms,
+        observer=query_observer,
+        notify_outbox=settings.provided.outbox_notify,
     )
     uow_factory = providers.Selector(
         storage_kind,
         memory=providers.Singleton(InMemoryUnitOfWorkFactory, memory_database),
         postgres=providers.Singleton(PostgresUnitOfWorkFactory, database),
     )
-    readiness_probe = providers.Selector(
+    health_checks = providers.Selector(
         storage_kind,
-        memory=providers.Singleton(InMemoryProbe),
-        postgres=providers.Singleton(PostgresProbe, database),
+        memory=providers.Singleton(InMemoryHealthChecks, memory_database, clock),
+        postgres=providers.Singleton(PostgresHealthChecks, database, settings.provided.migrations_dir),
+    )
+    health = providers.Singleton(HealthService, health_checks)
+    metrics_exporter: providers.Provider[PrometheusExporter | None] = providers.Selector(
+        metrics_backend,
+        prometheus=providers.Singleton(PrometheusExporter, prometheus_metrics, health_checks),
+        null=providers.Object(None),
     )
 
     password_hasher = providers.Singleton(
@@ -95,7 +153,30 @@ class Container(containers.DeclarativeContainer):
         audience=settings.provided.jwt_audience,
         ttl_seconds=settings.provided.jwt_ttl_seconds,
         clock=clock,
+        kid=settings.provided.security.jwt_kid,
+        verification_keys=settings.provided.security.jwt_verification_keys,
     )
+    # Rate limits and the sign-in throttle (paybridge/security_config.py, docs/security.md).
+    security_metrics: providers.Provider[SecurityMetrics] = providers.Selector(
+        metrics_backend, prometheus=prometheus_metrics, null=providers.Singleton(NullSecurityMetrics)
+    )
+    rate_limiter: providers.Provider[RateLimiter] = providers.Selector(
+        providers.Callable(_rate_limit_backend, settings),
+        memory=providers.Singleton(InMemoryRateLimiter),
+        redis=providers.Singleton(
+            RedisRateLimiter,
+            url=settings.provided.security.redis_url,
+            key_prefix=settings.provided.security.redis_key_prefix,
+        ),
+    )
+    login_throttle = providers.Singleton(
+        LoginThrottle,
+        limiter=rate_limiter,
+        per_ip=settings.provided.security.login_rate_per_ip,
+        per_account=settings.provided.security.login_rate_per_account,
+        metrics=security_metrics,
+    )
+    policy = providers.Singleton(payment_policy, settings)
     movements = providers.Singleton(
         IdempotentMovements,
         uow_factory=uow_factory,
@@ -106,15 +187,31 @@ class Container(containers.DeclarativeContainer):
     )
 
     register_user = providers.Singleton(RegisterUser, uow_factory, password_hasher, clock)
-    issue_token = providers.Singleton(IssueToken, uow_factory, password_hasher, tokens)
+    issue_token = providers.Singleton(IssueToken, uow_factory, password_hasher, tokens, login_throttle)
     get_profile = providers.Singleton(GetProfile, uow_factory)
     open_wallet = providers.Singleton(OpenWallet, uow_factory, clock)
-    get_wallet = providers.Singleton(GetWallet, uow_factory)
+    get_wallet = providers.Singleton(GetWallet, uow_factory, clock, metrics)
     list_wallets = providers.Singleton(ListWallets, uow_factory)
     deposit_money = providers.Singleton(DepositMoney, movements, clock, metrics)
-    withdraw_money = providers.Singleton(WithdrawMoney, movements, clock, metrics)
-    transfer_money = providers.Singleton(TransferMoney, movements, clock, metrics)
-    get_transaction = providers.Singleton(GetTransaction, uow_factory)
+    withdraw_money = providers.Singleton(WithdrawMoney, movements, clock, metrics, policy)
+    transfer_money = providers.Singleton(TransferMoney, movements, clock, metrics, policy)
+    # payment flows: holds, reversals, exchange, KYC, wallet administration, limits, balance history
+    place_hold = providers.Singleton(PlaceHold, movements, clock, metrics, policy)
+    capture_hold = providers.Singleton(CaptureHold, movements, clock, metrics)
+    void_hold = providers.Singleton(VoidHold, movements, clock, metrics)
+    get_hold = providers.Singleton(GetHold, uow_factory, clock, metrics)
+    expire_due_holds = providers.Singleton(ExpireDueHolds, uow_factory, clock, metrics)
+    reverse_transaction = providers.Singleton(ReverseTransaction, movements, clock, metrics, policy)
+    quote_exchange = providers.Singleton(QuoteExchange, uow_factory, clock, policy)
+    exchange_currency = providers.Singleton(ExchangeCurrency, movements, clock, metrics, policy)
+    set_exchange_rate = providers.Singleton(SetExchangeRate, uow_factory, clock)
+    submit_kyc = providers.Singleton(SubmitKyc, uow_factory, clock)
+    decide_kyc = providers.Singleton(DecideKyc, uow_factory, clock)
+    change_wallet_status = providers.Singleton(ChangeWalletStatus, uow_factory, clock)
+    set_wallet_limits = providers.Singleton(SetWalletLimits, uow_factory, clock)
+    get_wallet_limits = providers.Singleton(GetWalletLimits, uow_factory, clock, policy)
+    get_balance_at = providers.Singleton(GetBalanceAt, uow_factory, clock)
+    get_transaction = providers.Singleton(GetTransaction, uow_factory, clock)
     list_transactions = providers.Singleton(ListTransactions, uow_factory)
     list_wallet_entries = providers.Singleton(ListWalletEntries, uow_factory)
     purge_idempotency_keys = providers.Singleton(PurgeExpiredIdempotencyKeys, uow_factory, clock)
@@ -139,8 +236,19 @@ def build_container(
 
 
 def configure_logging(settings: Settings) -> None:
-    """JSON lines on stdout at the configured level, carrying the request context."""
-    configure_json_logging(settings.log_level)
+    """JSON lines on stdout at the configured level, carrying the request context; the configured secrets
+    (JWT signing and verification keys, metrics token, database and Redis passwords) are redacted should any
+    line ever contain them."""
+    database_password = urlsplit(settings.database_url).password if settings.database_url else None
+    configure_json_logging(
+        settings.log_level,
+        secrets=(
+            settings.jwt_secret,
+            settings.metrics_token,
+            database_password,
+            *settings.security.secret_values(),
+        ),
+    )
 
 
 async def start(container: Container) -> None:
@@ -149,6 +257,7 @@ async def start(container: Container) -> None:
 
 
 async def stop(container: Container) -> None:
+    await container.rate_limiter().close()
     if container.storage_kind() == "postgres":
         await container.database().close()
 

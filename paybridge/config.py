@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paybridge.domain.limits import LimitPolicy
+from paybridge.security_config import SecuritySettings
+
 DEFAULT_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 (refused in production)
 MIN_PRODUCTION_SECRET_LENGTH = 32
 ENVIRONMENTS = ("development", "test", "production")
@@ -30,6 +33,7 @@ class Settings:
     db_pool_timeout_seconds: float = 5.0
     db_statement_timeout_ms: int = 15_000
     db_max_retries: int = 5
+    outbox_notify: bool = True  # NOTIFY the relay after commits that wrote events (else it polls)
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_issuer: str = "paybridge"
     jwt_audience: str = "paybridge-api"
@@ -46,9 +50,19 @@ class Settings:
     metrics_enabled: bool = True
     metrics_token: str | None = None
     metrics_on_api_port: bool = True
+    # payment flows (issue 6): KYC policy, outgoing limits, reversals, holds, exchange quotes
+    kyc_required_for_outgoing: bool = True
+    outgoing_limits: str = ""
+    reversal_window_seconds: int = 3_600
+    hold_default_ttl_seconds: int = 604_800
+    hold_max_ttl_seconds: int = 2_592_000
+    hold_sweep_interval_seconds: float = 30.0
+    exchange_quote_ttl_seconds: int = 60
     migrations_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "migrations"
     )
+    # key rotation, rate limits, trusted proxies, CORS, database TLS (issue 7): paybridge/security_config.py
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
     @property
     def is_production(self) -> bool:
@@ -72,6 +86,7 @@ class Settings:
                 "PAYBRIDGE_DB_STATEMENT_TIMEOUT_MS", defaults.db_statement_timeout_ms, 0
             ),
             db_max_retries=reader.integer("PAYBRIDGE_DB_MAX_RETRIES", defaults.db_max_retries, 0),
+            outbox_notify=reader.flag("PAYBRIDGE_OUTBOX_NOTIFY", defaults.outbox_notify),
             jwt_secret=env.get("PAYBRIDGE_JWT_SECRET", defaults.jwt_secret),
             jwt_issuer=env.get("PAYBRIDGE_JWT_ISSUER", defaults.jwt_issuer),
             jwt_audience=env.get("PAYBRIDGE_JWT_AUDIENCE", defaults.jwt_audience),
@@ -101,6 +116,26 @@ class Settings:
             metrics_token=env.get("PAYBRIDGE_METRICS_TOKEN") or None,
             metrics_on_api_port=reader.flag("PAYBRIDGE_METRICS_ON_API_PORT", defaults.metrics_on_api_port),
             migrations_dir=Path(env.get("PAYBRIDGE_MIGRATIONS_DIR", str(defaults.migrations_dir))),
+            kyc_required_for_outgoing=reader.flag(
+                "PAYBRIDGE_KYC_REQUIRED_FOR_OUTGOING", defaults.kyc_required_for_outgoing
+            ),
+            outgoing_limits=env.get("PAYBRIDGE_LIMITS", defaults.outgoing_limits),
+            reversal_window_seconds=reader.integer(
+                "PAYBRIDGE_REVERSAL_WINDOW_SECONDS", defaults.reversal_window_seconds, 0
+            ),
+            hold_default_ttl_seconds=reader.integer(
+                "PAYBRIDGE_HOLD_DEFAULT_TTL_SECONDS", defaults.hold_default_ttl_seconds, 1
+            ),
+            hold_max_ttl_seconds=reader.integer(
+                "PAYBRIDGE_HOLD_MAX_TTL_SECONDS", defaults.hold_max_ttl_seconds, 1
+            ),
+            hold_sweep_interval_seconds=reader.number(
+                "PAYBRIDGE_HOLD_SWEEP_INTERVAL_SECONDS", defaults.hold_sweep_interval_seconds
+            ),
+            exchange_quote_ttl_seconds=reader.integer(
+                "PAYBRIDGE_EXCHANGE_QUOTE_TTL_SECONDS", defaults.exchange_quote_ttl_seconds, 1
+            ),
+            security=_security_settings(env),
         )
         settings.validate()
         return settings
@@ -108,9 +143,20 @@ class Settings:
     def validate(self) -> None:
         if self.db_pool_min_size > self.db_pool_max_size:
             raise ConfigurationError("PAYBRIDGE_DB_POOL_MIN_SIZE must not exceed PAYBRIDGE_DB_POOL_MAX_SIZE")
+        if self.hold_default_ttl_seconds > self.hold_max_ttl_seconds:
+            raise ConfigurationError(
+                "PAYBRIDGE_HOLD_DEFAULT_TTL_SECONDS must not exceed PAYBRIDGE_HOLD_MAX_TTL_SECONDS"
+            )
+        try:
+            LimitPolicy.parse(self.outgoing_limits)
+        except ValueError as error:
+            raise ConfigurationError(f"PAYBRIDGE_LIMITS: {error}") from None
+        explicit = self.security.problems(self)
+        if explicit:
+            raise ConfigurationError("refusing to start: " + "; ".join(explicit))
         if not self.is_production:
             return
-        problems = []
+        problems = self.security.production_problems(self)
         if not self.database_url:
             problems.append(
                 "DATABASE_URL is required in production (the embedded database is for development)"
@@ -123,6 +169,17 @@ class Settings:
             )
         if problems:
             raise ConfigurationError("refusing to start in production: " + "; ".join(problems))
+
+    def warnings(self) -> list[str]:
+        """Unsafe but tolerated settings, logged at start-up (production only)."""
+        return self.security.production_warnings(self) if self.is_production else []
+
+
+def _security_settings(env: Mapping[str, str]) -> SecuritySettings:
+    try:
+        return SecuritySettings.from_env(env)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
 
 
 class _Reader:

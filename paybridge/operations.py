@@ -45,13 +45,3 @@ def migrator_from_settings(settings: Settings, database_url: str | None = None) 
 def create_migration(settings: Settings, name: str) -> tuple[Path, Path]:
     """Write the next-numbered migration pair into `settings.migrations_dir` (no database needed)."""
     return create_migration_files(settings.migrations_dir, name)
-
-
-def render_multiprocess_metrics() -> tuple[bytes, str]:
-    """The sum over every worker process's metrics (PROMETHEUS_MULTIPROC_DIR), as Prometheus text."""
-    from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-    from prometheus_client.multiprocess import MultiProcessCollector
-
-    registry = CollectorRegistry()
-    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    return generate_latest(registry), CONTENT_TYPE_LATEST

@@ -24,7 +24,12 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from paybridge.application.ports.metrics import Metrics
 from paybridge.application.ports.storage import IdempotencyRecord, UnitOfWork, UnitOfWorkFactory
 from paybridge.application.ports.system import Clock
-from paybridge.application.snapshots import transaction_from_snapshot, transaction_snapshot
+from paybridge.application.snapshots import (
+    hold_from_snapshot,
+    hold_snapshot,
+    transaction_from_snapshot,
+    transaction_snapshot,
+)
 from paybridge.domain.errors import (
     BusinessRuleViolation,
     ConcurrencyConflict,
@@ -34,7 +39,8 @@ from paybridge.domain.errors import (
     PayBridgeError,
     error_from_code,
 )
-from paybridge.domain.movements import explain_refusal
+from paybridge.domain.holds import Hold
+from paybridge.domain.refusals import explain_refusal
 from paybridge.domain.transactions import Posting, Transaction
 
 logger = logging.getLogger(__name__)
@@ -46,6 +52,8 @@ Planner = Callable[[UnitOfWork], Awaitable[Posting]]
 class MovementResult:
     transaction: Transaction
     replayed: bool = False
+    hold: Hold | None = None
+    """The hold the movement placed or settled (hold operations only)."""
 
 
 def fingerprint(operation: str, request: Mapping[str, Any]) -> str:
@@ -114,21 +122,24 @@ class IdempotentMovements:
                 posting = await plan(uow)
                 refusal = await uow.ledger.post(posting, _with_outcome(record, posting))
                 if refusal is not None:
-                    raise explain_refusal(posting, refusal.states)
+                    raise explain_refusal(posting, refusal.states, refusal.conditions)
             except (BusinessRuleViolation, NotFound) as error:
                 await uow.idempotency.save(_error_record(record, error))
                 await uow.commit()
                 raise
             await uow.commit()
-            return MovementResult(posting.transaction)
+            return MovementResult(posting.transaction, hold=posting.hold)
 
 
 def _with_outcome(record: IdempotencyRecord, posting: Posting) -> IdempotencyRecord:
+    outcome: dict[str, Any] = {"transaction": transaction_snapshot(posting.transaction)}
+    if posting.hold is not None:
+        outcome["hold"] = hold_snapshot(posting.hold)
     return IdempotencyRecord(
         record.principal_id,
         record.key,
         record.fingerprint,
-        {"transaction": transaction_snapshot(posting.transaction)},
+        outcome,
         record.created_at,
         record.expires_at,
         posting.transaction.id,
@@ -146,7 +157,12 @@ def _replay(record: IdempotencyRecord, print_: str) -> MovementResult:
     if record.fingerprint != print_:
         raise IdempotencyKeyReused("this Idempotency-Key was used with a different request")
     if "transaction" in record.outcome:
-        return MovementResult(transaction_from_snapshot(record.outcome["transaction"]), replayed=True)
+        hold = record.outcome.get("hold")
+        return MovementResult(
+            transaction_from_snapshot(record.outcome["transaction"]),
+            replayed=True,
+            hold=None if hold is None else hold_from_snapshot(hold),
+        )
     stored = record.outcome["error"]
     error = error_from_code(stored["code"], stored["detail"], stored.get("extra"))
     error.replayed = True

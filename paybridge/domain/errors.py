@@ -179,3 +179,148 @@ class ConcurrencyConflict(TemporarilyUnavailable):
 class StorageUnavailable(TemporarilyUnavailable):
     code = "storage_unavailable"
     title = "The database is unavailable"
+
+
+# --- payment flows: KYC, limits, holds, reversals, exchange, wallet lifecycle ------------------------
+
+
+class KycRequired(BusinessRuleViolation):
+    code = "kyc_required"
+    title = "Identity verification (KYC) is required to send money"
+
+
+class InvalidKycTransition(Conflict):
+    code = "kyc_transition_invalid"
+    title = "The KYC status does not allow this"
+
+
+class KycSelfReview(PermissionDenied):
+    code = "kyc_self_review"
+    title = "Administrators cannot decide their own KYC"
+
+
+class LimitExceeded(BusinessRuleViolation):
+    code = "limit_exceeded"
+    title = "Outgoing limit exceeded"
+
+
+class HoldNotFound(NotFound):
+    code = "hold_not_found"
+    title = "Hold not found"
+
+
+class HoldNotPending(BusinessRuleViolation):
+    code = "hold_not_pending"
+    title = "The hold was already captured, voided or expired"
+
+
+class HoldExpired(BusinessRuleViolation):
+    code = "hold_expired"
+    title = "The hold has expired"
+
+
+class CaptureExceedsHold(BusinessRuleViolation):
+    code = "capture_exceeds_hold"
+    title = "The capture is larger than the held amount"
+
+
+class InvalidHoldExpiry(ValidationFailed):
+    code = "invalid_hold_expiry"
+    title = "Invalid hold expiry"
+
+
+class NotReversible(BusinessRuleViolation):
+    code = "not_reversible"
+    title = "This transaction cannot be reversed"
+
+
+class ReversalExceedsAmount(BusinessRuleViolation):
+    code = "reversal_exceeds_amount"
+    title = "The reversal exceeds what is left to reverse"
+
+
+class ReversalNotPermitted(PermissionDenied):
+    code = "reversal_not_permitted"
+    title = "Only administrators, or the sender of a transfer, may reverse it"
+
+
+class ReversalWindowClosed(PermissionDenied):
+    code = "reversal_window_closed"
+    title = "The time to reverse this transfer has passed"
+
+
+class InvalidExchangeRate(ValidationFailed):
+    code = "invalid_rate"
+    title = "Invalid exchange rate"
+
+
+class ExchangeRateUnavailable(BusinessRuleViolation):
+    code = "rate_unavailable"
+    title = "No exchange rate for this currency pair"
+
+
+class SameCurrency(BusinessRuleViolation):
+    code = "same_currency"
+    title = "An exchange needs wallets of two different currencies"
+
+
+class ExchangeAmountInvalid(BusinessRuleViolation):
+    code = "exchange_amount_invalid"
+    title = "The converted amount would be zero or too large"
+
+
+class QuoteNotFound(NotFound):
+    code = "quote_not_found"
+    title = "Quote not found"
+
+
+class QuoteExpired(BusinessRuleViolation):
+    code = "quote_expired"
+    title = "The quote has expired"
+
+
+class QuoteUsed(BusinessRuleViolation):
+    code = "quote_used"
+    title = "The quote was already used"
+
+
+class QuoteMismatch(BusinessRuleViolation):
+    code = "quote_mismatch"
+    title = "The quote is for other currencies"
+
+
+class WalletNotEmpty(BusinessRuleViolation):
+    code = "wallet_not_empty"
+    title = "Only a wallet with no balance and no holds can be closed"
+
+
+class WalletClosed(BusinessRuleViolation):
+    code = "wallet_closed"
+    title = "The wallet is closed; closing is final"
+
+
+# --- abuse protection ---------------------------------------------------------------------------------
+
+
+class TooManyRequests(PayBridgeError):
+    """A rate limit refused the request; retrying after `retry_after_seconds` may succeed (HTTP 429 with
+    Retry-After). Nothing was done. `limit`, `period_seconds` and `reset_seconds` describe the limit that
+    refused (the `RateLimit-*` headers), when known."""
+
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        retry_after_seconds: int = 1,
+        limit: int | None = None,
+        period_seconds: float | None = None,
+        reset_seconds: float | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after_seconds = max(int(retry_after_seconds), 1)
+        self.limit = limit
+        self.period_seconds = period_seconds
+        self.reset_seconds = reset_seconds

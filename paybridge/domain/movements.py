@@ -1,5 +1,5 @@
 """The rules of moving money: who may move what, between which wallets. Pure functions that turn a request
-into a balanced `Posting`, and that explain why storage refused one."""
+into a balanced `Posting`; `refusals.py` explains why storage refused one."""
 
 from __future__ import annotations
 
@@ -8,20 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from paybridge.domain.errors import (
-    ConcurrencyConflict,
-    CurrencyMismatch,
-    InsufficientFunds,
-    PayBridgeError,
-    SameWallet,
-    WalletNotActive,
-    WalletNotFound,
-)
+from paybridge.domain.errors import CurrencyMismatch, InsufficientFunds, SameWallet
 from paybridge.domain.events import DepositCompleted, TransferCompleted, WithdrawalCompleted
 from paybridge.domain.ids import new_id
+from paybridge.domain.limits import OutgoingCharge, allowance, ensure_within_limits
 from paybridge.domain.money import Money
+from paybridge.domain.policy import PaymentPolicy
+from paybridge.domain.refusals import RefusedConditions as RefusedConditions
+from paybridge.domain.refusals import WalletState as WalletState
+from paybridge.domain.refusals import explain_refusal as explain_refusal
 from paybridge.domain.transactions import Leg, Posting, Transaction, TransactionStatus, TransactionType
-from paybridge.domain.wallets import Wallet, WalletStatus
+from paybridge.domain.wallets import Wallet
+
+DEFAULT_POLICY = PaymentPolicy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +30,7 @@ class MovementDetails:
     metadata: Mapping[str, str] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class WalletState:
-    """A wallet as storage saw it, locked, when it refused a posting."""
-
-    status: WalletStatus
-    balance: int
-    is_system: bool
-    currency: str
-
-
-def _completed(
+def new_transaction(
     kind: TransactionType,
     money: Money,
     source: UUID | None,
@@ -49,11 +38,12 @@ def _completed(
     actor: UUID,
     details: MovementDetails,
     now: datetime,
+    status: TransactionStatus = TransactionStatus.COMPLETED,
 ) -> Transaction:
     return Transaction(
         id=new_id(),
         type=kind,
-        status=TransactionStatus.COMPLETED,
+        status=status,
         amount=money,
         source_wallet_id=source,
         destination_wallet_id=destination,
@@ -62,11 +52,12 @@ def _completed(
         description=details.description,
         metadata=dict(details.metadata or {}),
         created_at=now,
-        completed_at=now,
+        completed_at=now if status is TransactionStatus.COMPLETED else None,
     )
 
 
-def _check_wallet(wallet: Wallet, money: Money) -> None:
+def check_wallet(wallet: Wallet, money: Money) -> None:
+    """The wallet is in the money's currency and active."""
     if wallet.currency != money.currency:
         raise CurrencyMismatch(
             f"wallet {wallet.id} holds {wallet.currency}, not {money.currency}", wallet_id=str(wallet.id)
@@ -74,62 +65,86 @@ def _check_wallet(wallet: Wallet, money: Money) -> None:
     wallet.ensure_active()
 
 
+def outgoing_charge(money: Money, now: datetime, policy: PaymentPolicy) -> OutgoingCharge:
+    return OutgoingCharge(money.amount, now, policy.limit_defaults(money.currency))
+
+
+def check_sendable(wallet: Wallet, money: Money, charge: OutgoingCharge) -> None:
+    """The wallet has `money` available and sending it keeps the wallet within its outgoing limits."""
+    if wallet.available < money.amount:
+        raise InsufficientFunds(
+            f"wallet {wallet.id} has less than {money} available", wallet_id=str(wallet.id)
+        )
+    current = allowance(wallet.limits, charge.defaults, wallet.usage, charge.at)
+    ensure_within_limits(str(wallet.id), money.currency.code, current, charge.amount)
+
+
+def sender(actor: UUID, policy: PaymentPolicy) -> UUID | None:
+    """The user whose KYC status storage must find VERIFIED when applying an outgoing posting."""
+    return actor if policy.kyc_required_for_outgoing else None
+
+
 def plan_deposit(
     wallet: Wallet, settlement: Wallet, money: Money, actor: UUID, details: MovementDetails, now: datetime
 ) -> Posting:
-    _check_wallet(wallet, money)
-    txn = _completed(TransactionType.DEPOSIT, money, None, wallet.id, actor, details, now)
-    legs = (Leg(settlement.id, -money.amount), Leg(wallet.id, money.amount))
+    check_wallet(wallet, money)
+    txn = new_transaction(TransactionType.DEPOSIT, money, None, wallet.id, actor, details, now)
+    legs = (Leg(settlement.id, -money.amount, money.currency), Leg(wallet.id, money.amount, money.currency))
     return Posting(txn, legs, (DepositCompleted(occurred_at=now, transaction=txn),))
 
 
 def plan_withdrawal(
-    wallet: Wallet, settlement: Wallet, money: Money, actor: UUID, details: MovementDetails, now: datetime
+    wallet: Wallet,
+    settlement: Wallet,
+    money: Money,
+    actor: UUID,
+    details: MovementDetails,
+    now: datetime,
+    policy: PaymentPolicy = DEFAULT_POLICY,
 ) -> Posting:
-    _check_wallet(wallet, money)
-    if wallet.balance < money.amount:
-        raise InsufficientFunds(f"wallet {wallet.id} holds less than {money}", wallet_id=str(wallet.id))
-    txn = _completed(TransactionType.WITHDRAWAL, money, wallet.id, None, actor, details, now)
-    legs = (Leg(wallet.id, -money.amount), Leg(settlement.id, money.amount))
-    return Posting(txn, legs, (WithdrawalCompleted(occurred_at=now, transaction=txn),))
+    check_wallet(wallet, money)
+    charge = outgoing_charge(money, now, policy)
+    check_sendable(wallet, money, charge)
+    txn = new_transaction(TransactionType.WITHDRAWAL, money, wallet.id, None, actor, details, now)
+    legs = (
+        Leg(wallet.id, -money.amount, money.currency, charge=charge),
+        Leg(settlement.id, money.amount, money.currency),
+    )
+    events = (WithdrawalCompleted(occurred_at=now, transaction=txn),)
+    return Posting(txn, legs, events, verified_actor=sender(actor, policy))
 
 
-def plan_transfer(
-    source: Wallet, destination: Wallet, money: Money, actor: UUID, details: MovementDetails, now: datetime
-) -> Posting:
+def check_destination(source: Wallet, destination: Wallet, money: Money) -> None:
+    """A different, active wallet in the money's currency."""
     if source.id == destination.id:
         raise SameWallet("source and destination must be different wallets")
-    _check_wallet(source, money)
     if destination.currency != money.currency:
         raise CurrencyMismatch(
             f"destination wallet holds {destination.currency}, not {money.currency}",
             wallet_id=str(destination.id),
         )
     destination.ensure_active()
-    if source.balance < money.amount:
-        raise InsufficientFunds(f"wallet {source.id} holds less than {money}", wallet_id=str(source.id))
-    txn = _completed(TransactionType.TRANSFER, money, source.id, destination.id, actor, details, now)
-    legs = (Leg(source.id, -money.amount), Leg(destination.id, money.amount))
-    return Posting(txn, legs, (TransferCompleted(occurred_at=now, transaction=txn),))
 
 
-def explain_refusal(posting: Posting, states: Mapping[UUID, WalletState]) -> PayBridgeError:
-    """Storage re-checks every leg under lock; when it refuses, this says which rule the wallets broke."""
-    for leg in posting.legs:
-        state = states.get(leg.wallet_id)
-        if state is None:
-            return WalletNotFound(f"wallet {leg.wallet_id} does not exist")
-        if state.currency != posting.currency.code:
-            return CurrencyMismatch(
-                f"wallet {leg.wallet_id} holds {state.currency}", wallet_id=str(leg.wallet_id)
-            )
-        if state.status is not WalletStatus.ACTIVE:
-            return WalletNotActive(
-                f"wallet {leg.wallet_id} is {state.status.value.lower()}", wallet_id=str(leg.wallet_id)
-            )
-        if not state.is_system and state.balance + leg.delta < 0:
-            return InsufficientFunds(
-                f"wallet {leg.wallet_id} holds less than {-leg.delta} minor units",
-                wallet_id=str(leg.wallet_id),
-            )
-    return ConcurrencyConflict("storage refused the posting although every wallet looked valid")
+def plan_transfer(
+    source: Wallet,
+    destination: Wallet,
+    money: Money,
+    actor: UUID,
+    details: MovementDetails,
+    now: datetime,
+    policy: PaymentPolicy = DEFAULT_POLICY,
+) -> Posting:
+    if source.id == destination.id:
+        raise SameWallet("source and destination must be different wallets")
+    check_wallet(source, money)
+    check_destination(source, destination, money)
+    charge = outgoing_charge(money, now, policy)
+    check_sendable(source, money, charge)
+    txn = new_transaction(TransactionType.TRANSFER, money, source.id, destination.id, actor, details, now)
+    legs = (
+        Leg(source.id, -money.amount, money.currency, charge=charge),
+        Leg(destination.id, money.amount, money.currency),
+    )
+    events = (TransferCompleted(occurred_at=now, transaction=txn),)
+    return Posting(txn, legs, events, verified_actor=sender(actor, policy))

@@ -25,6 +25,7 @@ from paybridge.domain.transactions import TransactionType
 from paybridge.domain.users import Role
 from paybridge.domain.wallets import Wallet
 from tests.support.containers import FakeClock, make_container
+from tests.support.kyc import verify_user
 from tests.support.postgres import DatabaseFactory
 
 TTL_SECONDS = 60
@@ -70,6 +71,7 @@ async def parties(container: Container, balance: int = 10_000) -> Parties:
     )
     alice_user = await register(f"alice-{uuid.uuid4().hex[:10]}@example.com", "Alice", "pw-alice-123")
     bob_user = await register(f"bob-{uuid.uuid4().hex[:10]}@example.com", "Bob", "pw-bob-1234")
+    await verify_user(container, alice_user.id)  # alice sends money: KYC VERIFIED
     admin = Principal(admin_user.id, admin_user.role)
     alice = Principal(alice_user.id, alice_user.role)
     bob = Principal(bob_user.id, bob_user.role)

@@ -14,6 +14,7 @@ from paybridge.bootstrap import Container
 from paybridge.domain.users import Role
 from paybridge.entrypoints.http.app import create_app
 from tests.support.containers import make_container
+from tests.support.kyc import verify_user
 
 
 @pytest.fixture
@@ -40,13 +41,28 @@ class Actor:
         return {**self.headers, "Idempotency-Key": key or str(uuid.uuid4())}
 
 
-async def register(http: httpx.AsyncClient, password: str = "correct horse battery") -> Actor:
+async def register(
+    http: httpx.AsyncClient, password: str = "correct horse battery", verified: bool = True
+) -> Actor:
+    """Registers a user through the API and logs in. With `verified` (the default) the user's KYC is then
+    decided VERIFIED by an administrator through the use case — sending money requires it by default."""
     email = f"u-{uuid.uuid4().hex[:12]}@example.com"
     created = await http.post(
         "/api/v1/users", json={"email": email, "full_name": "Test", "password": password}
     )
     assert created.status_code == 201, created.text
+    if verified:
+        await verify_user(container_of(http), uuid.UUID(created.json()["id"]))
     return await login(http, email, password, created.json()["id"])
+
+
+def container_of(http: httpx.AsyncClient) -> Container:
+    """The container behind an in-process (ASGI) client's app."""
+    app = getattr(http._transport, "app", None)
+    container: Container | None = getattr(getattr(app, "state", None), "container", None)
+    if container is None:
+        raise RuntimeError("not an in-process client: verify users through POST /api/v1/admin/users/{id}/kyc")
+    return container
 
 
 async def login(http: httpx.AsyncClient, email: str, password: str, user_id: str) -> Actor:

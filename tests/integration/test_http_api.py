@@ -126,6 +126,8 @@ _WALLET = {
     "currency": "USD",
     "status": "ACTIVE",
     "balance": 0,
+    "held": 0,
+    "available": 0,
     "version": 0,
     "created_at": "2026-01-01T00:00:00Z",
     "updated_at": "2026-01-01T00:00:00Z",
@@ -221,6 +223,17 @@ async def test_full_walkthrough_with_documented_bodies(
     bob = await register(client)
     bob_wallet = await open_wallet(client, bob, "USD")
     admin = await register_admin(client, app_container)
+
+    # sending money needs a verified identity (KYC): Ada submits, an administrator verifies
+    submitted = await client.post(f"{API}/users/me/kyc", json={}, headers=ada.headers)
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json() == {**user, "kyc_status": "PENDING"}
+    decided = await client.post(
+        f"{API}/admin/users/{ada.id}/kyc", json={"decision": "VERIFIED"}, headers=admin.headers
+    )
+    assert decided.status_code == 200, decided.text
+    assert_schema("User", decided.json())
+    assert decided.json() == {**user, "kyc_status": "VERIFIED"}
 
     deposited = await client.post(
         f"{API}/deposits",
@@ -430,7 +443,7 @@ async def test_unsigned_token_is_refused(client: httpx.AsyncClient) -> None:
         ada.headers["Authorization"].removeprefix("Bearer "), options={"verify_signature": False}
     )
     claims["role"] = "admin"
-    unsigned = jwt.encode(claims, None, algorithm="none")
+    unsigned = jwt.encode(claims, "", algorithm="none")  # "" is no key (None no longer type-checks)
     response = await client.get(f"{API}/users/me", headers={"Authorization": f"Bearer {unsigned}"})
     assert_problem(response, 401, "invalid_token")
 

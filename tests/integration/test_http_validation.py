@@ -664,3 +664,12 @@ async def test_business_refusals_move_no_money(
     assert after["idempotency_keys"] == before["idempotency_keys"] + 1
     for key in ("users", "transactions", "ledger_entries", "outbox_last_seq", "user_wallets_digest"):
         assert after[key] == before[key], key
+
+
+async def test_validation_errors_never_echo_submitted_values(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/users", json={"email": "echo@example.com", "full_name": "Echo", "password": "sekrit1"}
+    )
+    assert response.status_code == 400
+    assert "sekrit1" not in response.text
+    assert {"field": "password", "message": "must be at least 8 characters long"} in response.json()["errors"]

@@ -68,6 +68,10 @@ async def _funded_wallets(
             headers=admin.idem(),
         )
         assert response.status_code == 201, response.text
+        verified = await http.post(  # owners send money: an administrator verifies their identity (KYC)
+            f"/api/v1/admin/users/{owner.id}/kyc", json={"decision": "VERIFIED"}, headers=admin.headers
+        )
+        assert verified.status_code == 200, verified.text
         funded.append((owner, wallet))
     return funded
 

@@ -8,10 +8,30 @@ from typing import Any
 
 import psycopg
 
+from paybridge.application.ports.rate_limit import Rate
 from paybridge.bootstrap import Container, StorageKind, build_container
 from paybridge.config import Settings
+from paybridge.security_config import SecuritySettings
 
 TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+# The suite makes thousands of requests from one address: rate limits stay on (the middleware runs) but are
+# out of reach. Tests of the limits themselves set small ones explicitly (tests/integration/test_rate_limits.py).
+GENEROUS_RATE = Rate(1_000_000, 60)
+GENEROUS_SECURITY = SecuritySettings(
+    rate_per_ip=GENEROUS_RATE,
+    rate_per_user=GENEROUS_RATE,
+    login_rate_per_ip=GENEROUS_RATE,
+    login_rate_per_account=GENEROUS_RATE,
+)
+GENEROUS_RATE_ENV = {
+    name: "1000000/minute"
+    for name in (
+        "PAYBRIDGE_RATE_LIMIT_PER_IP",
+        "PAYBRIDGE_RATE_LIMIT_PER_USER",
+        "PAYBRIDGE_LOGIN_RATE_LIMIT_PER_IP",
+        "PAYBRIDGE_LOGIN_RATE_LIMIT_PER_ACCOUNT",
+    )
+}
 
 
 def test_settings(**overrides: Any) -> Settings:
@@ -24,6 +44,7 @@ def test_settings(**overrides: Any) -> Settings:
         argon2_parallelism=1,
         db_pool_min_size=1,
         db_pool_max_size=8,
+        security=GENEROUS_SECURITY,
     )
     return replace(base, **overrides)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.containers import TEST_JWT_SECRET
+from tests.support.containers import GENEROUS_RATE_ENV, TEST_JWT_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAYBRIDGE = str(Path(sys.executable).with_name("paybridge"))
@@ -37,6 +38,7 @@ def server_env(database_url: str | None, **extra: str) -> dict[str, str]:
         PAYBRIDGE_ARGON2_MEMORY_COST_KIB="1024",
         PAYBRIDGE_ARGON2_PARALLELISM="1",
         PAYBRIDGE_SHUTDOWN_GRACE_SECONDS="5",
+        **GENEROUS_RATE_ENV,
     )
     if database_url is not None:
         env["DATABASE_URL"] = database_url
@@ -49,6 +51,7 @@ class RunningServer:
     base_url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    verify: ssl.SSLContext | bool = True  # how clients check its certificate (https servers)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -65,7 +68,7 @@ def wait_until_live(server: RunningServer, timeout: float = 60.0) -> None:
         if server.process.poll() is not None:
             raise RuntimeError(f"paybridge serve exited with {server.process.returncode}:\n{server.log()}")
         try:
-            if httpx.get(f"{server.base_url}/live", timeout=1.0).status_code == 200:
+            if httpx.get(f"{server.base_url}/live", timeout=1.0, verify=server.verify).status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -74,7 +77,15 @@ def wait_until_live(server: RunningServer, timeout: float = 60.0) -> None:
 
 
 @contextmanager
-def run_server(env: Mapping[str, str], *args: str, cwd: Path = REPO_ROOT) -> Iterator[RunningServer]:
+def run_server(
+    env: Mapping[str, str],
+    *args: str,
+    cwd: Path = REPO_ROOT,
+    scheme: str = "http",
+    verify: ssl.SSLContext | bool = True,
+) -> Iterator[RunningServer]:
+    """`paybridge serve` on a free port; `scheme="https"` with `--certfile/--keyfile` in `args` and a
+    `verify` context trusting their CA."""
     port = free_port()
     with tempfile.NamedTemporaryFile(prefix="paybridge-serve-", suffix=".log", delete=False) as log_file:
         log_path = Path(log_file.name)
@@ -86,7 +97,7 @@ def run_server(env: Mapping[str, str], *args: str, cwd: Path = REPO_ROOT) -> Ite
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    server = RunningServer(f"http://127.0.0.1:{port}", process, log_path)
+    server = RunningServer(f"{scheme}://127.0.0.1:{port}", process, log_path, verify)
     try:
         wait_until_live(server)
         yield server

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 from dependency_injector import providers
 
-from paybridge.adapters.memory.repositories import InMemoryLedger
+from paybridge.adapters.memory.ledger import InMemoryLedger
 from paybridge.application.ports.metrics import Metrics
 from paybridge.application.ports.security import Principal
 from paybridge.application.ports.storage import IdempotencyRecord, PageRequest, PostingRefused
@@ -26,6 +26,7 @@ from paybridge.domain.transactions import Posting
 from paybridge.domain.users import Role
 from paybridge.domain.wallets import Wallet
 from tests.support.containers import make_container, outbox_events
+from tests.support.kyc import verify_user
 
 MAX_RETRIES = 3
 
@@ -97,6 +98,7 @@ async def fund(container: Container) -> Setup:
     )
     alice_user = await register(f"alice-{uuid.uuid4().hex[:8]}@example.com", "Alice", "pw-alice-1")
     bob_user = await register(f"bob-{uuid.uuid4().hex[:8]}@example.com", "Bob", "pw-bob-12")
+    await verify_user(container, alice_user.id)  # alice sends money: KYC VERIFIED
     admin = Principal(admin_user.id, admin_user.role)
     alice = Principal(alice_user.id, alice_user.role)
     a = await container.open_wallet()(alice, "USD")

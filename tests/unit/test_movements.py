@@ -17,6 +17,7 @@ from paybridge.domain.errors import (
     WalletNotFound,
 )
 from paybridge.domain.events import DepositCompleted, TransferCompleted, WithdrawalCompleted
+from paybridge.domain.limits import OutgoingCharge
 from paybridge.domain.money import Currency, Money
 from paybridge.domain.movements import (
     MovementDetails,
@@ -77,7 +78,7 @@ def transaction(amount: int = 100) -> Transaction:
 
 def test_a_balanced_posting_is_accepted() -> None:
     a, b, c = uuid4(), uuid4(), uuid4()
-    posting = Posting(transaction(), (Leg(a, -100), Leg(b, 60), Leg(c, 40)))
+    posting = Posting(transaction(), (Leg(a, -100, USD), Leg(b, 60, USD), Leg(c, 40, USD)))
     assert posting.currency == USD
     assert posting.events == ()
 
@@ -93,7 +94,7 @@ def test_a_balanced_posting_is_accepted() -> None:
     ],
 )
 def test_unbalanced_postings_are_rejected(deltas: list[int]) -> None:
-    legs = tuple(Leg(uuid4(), d) for d in deltas)
+    legs = tuple(Leg(uuid4(), d, USD) for d in deltas)
     with pytest.raises(UnbalancedPosting):
         Posting(transaction(), legs)
 
@@ -101,17 +102,17 @@ def test_unbalanced_postings_are_rejected(deltas: list[int]) -> None:
 def test_a_posting_naming_a_wallet_twice_is_rejected() -> None:
     a, b = uuid4(), uuid4()
     with pytest.raises(UnbalancedPosting):
-        Posting(transaction(), (Leg(a, -100), Leg(a, 100)))
+        Posting(transaction(), (Leg(a, -100, USD), Leg(a, 100, USD)))
     with pytest.raises(UnbalancedPosting):
-        Posting(transaction(), (Leg(a, -100), Leg(b, 50), Leg(a, 50)))
+        Posting(transaction(), (Leg(a, -100, USD), Leg(b, 50, USD), Leg(a, 50, USD)))
 
 
 def test_a_posting_with_zero_legs_is_rejected() -> None:
     a, b, c = uuid4(), uuid4(), uuid4()
     with pytest.raises(UnbalancedPosting):
-        Posting(transaction(), (Leg(a, 0), Leg(b, 0)))
+        Posting(transaction(), (Leg(a, 0, USD), Leg(b, 0, USD)))
     with pytest.raises(UnbalancedPosting):
-        Posting(transaction(), (Leg(a, -100), Leg(b, 100), Leg(c, 0)))
+        Posting(transaction(), (Leg(a, -100, USD), Leg(b, 100, USD), Leg(c, 0, USD)))
 
 
 # --- plan_transfer ------------------------------------------------------------------------------------
@@ -123,7 +124,9 @@ def test_plan_transfer() -> None:
 
     posting = plan_transfer(source, destination, usd(1_000), ACTOR, details, NOW)
 
-    assert posting.legs == (Leg(source.id, -1_000), Leg(destination.id, 1_000))
+    charge = OutgoingCharge(1_000, NOW)  # counted against the outgoing limits (none configured)
+    assert posting.legs == (Leg(source.id, -1_000, USD, charge=charge), Leg(destination.id, 1_000, USD))
+    assert posting.verified_actor == ACTOR  # KYC is required of the sender by default
     txn = posting.transaction
     assert txn.type is TransactionType.TRANSFER
     assert txn.status is TransactionStatus.COMPLETED
@@ -195,7 +198,8 @@ def test_plan_withdrawal() -> None:
 
     posting = plan_withdrawal(source, account, usd(700), ACTOR, details, NOW)
 
-    assert posting.legs == (Leg(source.id, -700), Leg(account.id, 700))
+    charge = OutgoingCharge(700, NOW)
+    assert posting.legs == (Leg(source.id, -700, USD, charge=charge), Leg(account.id, 700, USD))
     txn = posting.transaction
     assert txn.type is TransactionType.WITHDRAWAL
     assert (txn.source_wallet_id, txn.destination_wallet_id) == (source.id, None)
@@ -221,7 +225,8 @@ def test_plan_deposit() -> None:
     target, account = wallet(), settlement()
     posting = plan_deposit(target, account, usd(10_000), ACTOR, MovementDetails("bank-123"), NOW)
 
-    assert posting.legs == (Leg(account.id, -10_000), Leg(target.id, 10_000))
+    assert posting.legs == (Leg(account.id, -10_000, USD), Leg(target.id, 10_000, USD))
+    assert posting.verified_actor is None  # receiving needs no KYC
     txn = posting.transaction
     assert txn.type is TransactionType.DEPOSIT
     assert (txn.source_wallet_id, txn.destination_wallet_id) == (None, target.id)

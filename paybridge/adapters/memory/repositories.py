@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
 from paybridge.adapters.memory.state import InMemoryState, OutboxMessage
 from paybridge.application.context import current_context
-from paybridge.application.ports.storage import (
-    IdempotencyLookup,
-    IdempotencyRecord,
-    Page,
-    PageRequest,
-    PostingRefused,
-    TransactionQuery,
-)
+from paybridge.application.ports.storage import IdempotencyLookup, IdempotencyRecord, Page, PageRequest
 from paybridge.domain.errors import ConcurrencyConflict, EmailAlreadyRegistered, WalletAlreadyExists
 from paybridge.domain.events import DomainEvent
-from paybridge.domain.movements import WalletState
-from paybridge.domain.transactions import LedgerEntry, Posting, Transaction
 from paybridge.domain.users import User
-from paybridge.domain.wallets import Wallet, WalletKind, WalletStatus
+from paybridge.domain.wallets import Wallet, WalletKind
 
 T = TypeVar("T")
 
 
-def _page(items: list[T], position: Callable[[T], int], page: PageRequest) -> Page[T]:
+def page_of(items: list[T], position: Callable[[T], int], page: PageRequest) -> Page[T]:
     newest_first = sorted(
         (item for item in items if page.after is None or position(item) < page.after),
         key=position,
@@ -52,6 +44,12 @@ class InMemoryUserRepository:
 
     async def find_by_email(self, email: str) -> User | None:
         return next((u for u in self._state.users.values() if u.email.lower() == email.lower()), None)
+
+    async def lock(self, user_id: UUID) -> User | None:
+        return self._state.users.get(user_id)  # units of work are serialised: nothing else can change it
+
+    async def save_kyc(self, user: User) -> None:
+        self._state.users[user.id] = user
 
 
 class InMemoryWalletRepository:
@@ -79,7 +77,7 @@ class InMemoryWalletRepository:
             for w in self._state.wallets.values()
             if w.kind is WalletKind.USER and (owner_id is None or w.user_id == owner_id)
         ]
-        return _page(wallets, lambda w: self._state.wallet_positions[w.id], page)
+        return page_of(wallets, lambda w: self._state.wallet_positions[w.id], page)
 
     async def ids_owned_by(self, user_id: UUID) -> list[UUID]:
         return [w.id for w in self._state.wallets.values() if w.is_owned_by(user_id)]
@@ -89,59 +87,18 @@ class InMemoryWalletRepository:
             self._state.wallets[account.id] = account
             self._state.wallet_positions[account.id] = self._state.next_position()
 
+    async def lock(self, wallet_id: UUID) -> Wallet | None:
+        return self._state.wallets.get(wallet_id)
 
-class InMemoryLedger:
-    def __init__(self, state: InMemoryState) -> None:
-        self._state = state
-
-    async def post(self, posting: Posting, idempotency: IdempotencyRecord | None) -> PostingRefused | None:
-        wallets = self._state.wallets
-        states = {
-            leg.wallet_id: WalletState(w.status, w.balance, w.is_system, w.currency.code)
-            for leg in posting.legs
-            if (w := wallets.get(leg.wallet_id)) is not None
-        }
-        for leg in posting.legs:
-            state = states.get(leg.wallet_id)
-            if (
-                state is None
-                or state.status is not WalletStatus.ACTIVE
-                or state.currency != posting.currency.code
-                or (not state.is_system and state.balance + leg.delta < 0)
-            ):
-                return PostingRefused(states)
-        txn = posting.transaction
-        for leg in sorted(posting.legs, key=lambda leg: (leg.delta, leg.wallet_id)):
-            wallet = wallets[leg.wallet_id].with_delta(leg.delta, txn.created_at)
-            wallets[leg.wallet_id] = wallet
-            entry_id = self._state.next_position()
-            self._state.entries.append(
-                LedgerEntry(
-                    entry_id, txn.id, wallet.id, leg.delta, wallet.currency, wallet.balance, txn.created_at
-                )
-            )
-        self._state.transactions[txn.id] = txn
-        self._state.transaction_positions[txn.id] = self._state.next_position()
-        InMemoryOutbox(self._state).append(posting.events)
-        if idempotency is not None:
-            InMemoryIdempotencyStore(self._state).store(idempotency)
-        return None
-
-    async def get_transaction(self, transaction_id: UUID) -> Transaction | None:
-        return self._state.transactions.get(transaction_id)
-
-    async def list_transactions(self, query: TransactionQuery, page: PageRequest) -> Page[Transaction]:
-        wallet_ids = None if query.wallet_ids is None else set(query.wallet_ids)
-        matching = [
-            t
-            for t in self._state.transactions.values()
-            if (wallet_ids is None or t.touches(wallet_ids)) and (query.type is None or t.type is query.type)
-        ]
-        return _page(matching, lambda t: self._state.transaction_positions[t.id], page)
-
-    async def list_entries(self, wallet_id: UUID, page: PageRequest) -> Page[LedgerEntry]:
-        entries = [e for e in self._state.entries if e.wallet_id == wallet_id]
-        return _page(entries, lambda e: e.id, page)
+    async def save_settings(self, wallet: Wallet) -> None:
+        stored = self._state.wallets[wallet.id]
+        self._state.wallets[wallet.id] = replace(
+            stored,
+            status=wallet.status,
+            limits=wallet.limits,
+            version=wallet.version,
+            updated_at=wallet.updated_at,
+        )
 
 
 class InMemoryIdempotencyStore:

@@ -14,6 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from paybridge.application.ports.storage import IdempotencyRecord
+from paybridge.domain.exchange import ExchangeRate, Quote
+from paybridge.domain.holds import Hold
 from paybridge.domain.transactions import LedgerEntry, Transaction
 from paybridge.domain.users import User
 from paybridge.domain.wallets import Wallet
@@ -40,6 +42,9 @@ class InMemoryState:
     entries: list[LedgerEntry] = field(default_factory=list)
     idempotency: dict[tuple[UUID, str], IdempotencyRecord] = field(default_factory=dict)
     outbox: list[OutboxMessage] = field(default_factory=list)
+    holds: dict[UUID, Hold] = field(default_factory=dict)
+    rates: dict[tuple[str, str], ExchangeRate] = field(default_factory=dict)
+    quotes: dict[UUID, Quote] = field(default_factory=dict)
     last_position: int = 0
 
     def next_position(self) -> int:
@@ -56,6 +61,9 @@ class InMemoryState:
             entries=list(self.entries),
             idempotency=dict(self.idempotency),
             outbox=list(self.outbox),
+            holds=dict(self.holds),
+            rates=dict(self.rates),
+            quotes=dict(self.quotes),
             last_position=self.last_position,
         )
 

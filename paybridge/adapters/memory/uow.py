@@ -5,9 +5,14 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from paybridge.adapters.memory.flows import (
+    InMemoryExchangeRates,
+    InMemoryHoldRepository,
+    InMemoryQuoteRepository,
+)
+from paybridge.adapters.memory.ledger import InMemoryLedger
 from paybridge.adapters.memory.repositories import (
     InMemoryIdempotencyStore,
-    InMemoryLedger,
     InMemoryOutbox,
     InMemoryUserRepository,
     InMemoryWalletRepository,
@@ -21,6 +26,9 @@ class InMemoryUnitOfWork:
     ledger: InMemoryLedger
     idempotency: InMemoryIdempotencyStore
     outbox: InMemoryOutbox
+    holds: InMemoryHoldRepository
+    rates: InMemoryExchangeRates
+    quotes: InMemoryQuoteRepository
 
     def __init__(self, database: InMemoryDatabase) -> None:
         self._database = database
@@ -34,6 +42,9 @@ class InMemoryUnitOfWork:
         self.ledger = InMemoryLedger(working)
         self.idempotency = InMemoryIdempotencyStore(working)
         self.outbox = InMemoryOutbox(working)
+        self.holds = InMemoryHoldRepository(working)
+        self.rates = InMemoryExchangeRates(working)
+        self.quotes = InMemoryQuoteRepository(working)
         return self
 
     async def commit(self) -> None:

@@ -1,4 +1,6 @@
-"""The connection pool and what operators ask of it: open, close, ping, statistics."""
+"""The connection pool and what operators ask of it: open, close, ping, statistics. It also owns the
+process's outbox notifier (started and stopped with the pool), which units of work poke after committing
+events."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from paybridge.adapters.postgres.outbox_notifier import PostgresOutboxNotifier
 from paybridge.adapters.postgres.session import NullQueryObserver, QueryObserver
 
 logger = logging.getLogger(__name__)
@@ -32,8 +35,10 @@ class PostgresDatabase:
         min_size: int = 1,
         max_size: int = 8,
         timeout_seconds: float = 5.0,
+        reconnect_timeout_seconds: float = 10.0,
         statement_timeout_ms: int = 15_000,
         observer: QueryObserver | None = None,
+        notify_outbox: bool = True,
     ) -> None:
         self.url = url
         self.observer: QueryObserver = observer or NullQueryObserver()
@@ -42,6 +47,11 @@ class PostgresDatabase:
             min_size=min_size,
             max_size=max_size,
             timeout=timeout_seconds,
+            # psycopg_pool retries a lost connection with exponential backoff (1, 2, 4, 8 ... s) until this
+            # timeout, so with its default (300 s) the pool came back up to as long after the database as the
+            # outage lasted. Giving up after 10 s instead ends the chain; the next getconn (a request or a
+            # readiness probe) starts a fresh one at 1 s, so recovery takes seconds, whatever the outage.
+            reconnect_timeout=reconnect_timeout_seconds,
             open=False,
             kwargs={
                 "autocommit": False,
@@ -52,6 +62,8 @@ class PostgresDatabase:
             name="paybridge",
         )
         self.known_system_accounts: set[Any] = set()
+        # Wakes the outbox relay after commits that wrote events (disabled: the relay finds them by polling).
+        self.outbox_notifier = PostgresOutboxNotifier(self.pool, enabled=notify_outbox)
 
     @staticmethod
     async def _configure(connection: AsyncConnection[Any]) -> None:
@@ -59,9 +71,11 @@ class PostgresDatabase:
 
     async def open(self, wait: bool = True, wait_seconds: float = 30.0) -> None:
         await self.pool.open(wait=wait, timeout=wait_seconds)
+        await self.outbox_notifier.start()
         logger.info("database pool opened", extra={"max_size": self.pool.max_size})
 
     async def close(self) -> None:
+        await self.outbox_notifier.close()  # first: a pending NOTIFY still has the pool
         await self.pool.close()
         logger.info("database pool closed")
 

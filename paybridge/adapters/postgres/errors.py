@@ -11,13 +11,22 @@ from paybridge.domain.errors import (
     EmailAlreadyRegistered,
     InsufficientFunds,
     PayBridgeError,
+    ReversalExceedsAmount,
     StorageUnavailable,
     WalletAlreadyExists,
+    WalletNotEmpty,
 )
 
 _UNIQUE_CONSTRAINTS: dict[str, type[PayBridgeError]] = {
     "users_email_key": EmailAlreadyRegistered,
     "wallets_user_currency_key": WalletAlreadyExists,
+}
+# Checks the posting statement verifies before writing; should one still fail, it means the same thing.
+_CHECK_CONSTRAINTS: dict[str, type[PayBridgeError]] = {
+    "wallets_balance_non_negative": InsufficientFunds,
+    "wallets_held_within_balance": InsufficientFunds,
+    "transactions_reversed_within_amount": ReversalExceedsAmount,
+    "wallets_closed_are_empty": WalletNotEmpty,
 }
 _UNAVAILABLE_CLASSES = (
     "08",
@@ -52,8 +61,8 @@ def translate(error: BaseException) -> PayBridgeError | None:
         if constraint in _UNIQUE_CONSTRAINTS:
             return _UNIQUE_CONSTRAINTS[constraint]()
         return None
-    if isinstance(error, pg_errors.CheckViolation) and constraint == "wallets_balance_non_negative":
-        return InsufficientFunds("the wallet balance would go below zero")
+    if isinstance(error, pg_errors.CheckViolation) and constraint in _CHECK_CONSTRAINTS:
+        return _CHECK_CONSTRAINTS[constraint](f"the change would break {constraint}")
     if isinstance(error, pg_errors.QueryCanceled):
         return StorageUnavailable("the database did not answer in time")
     sqlstate = error.sqlstate or ""

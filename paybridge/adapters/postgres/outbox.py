@@ -36,3 +36,4 @@ class PostgresOutbox:
                 [event.occurred_at for event in events],
             ),
         )
+        self._session.wrote_outbox = True

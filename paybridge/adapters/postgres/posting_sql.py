@@ -1,66 +1,223 @@
 """The money path's one statement. Kept in its own module so the benchmark can run exactly this SQL.
 
 In one round trip and one statement it locks every wallet of the posting in id order (a fixed order, so
-opposing transfers cannot deadlock), re-checks each leg under the lock, and only when all pass: applies the
-balance changes, writes the transaction, the ledger entries (with balance_after), the outbox events and the
-idempotency record. When a check fails nothing is written and the locked wallets' states come back.
+opposing transfers cannot deadlock), re-checks each leg under the lock — the wallet is in the leg's currency,
+ACTIVE (unless the leg only releases held money), keeps available = balance - held >= 0 (user wallets) and,
+for a leg that counts as outgoing, stays within its daily and monthly limits (the wallet's own, else the
+currency default passed per leg) — and the posting's other conditions (the acting user is KYC VERIFIED, the
+settled hold is PENDING, a reversal fits in what is left of the original, a quote is unused and unexpired).
+Only when all pass does it apply the balance, held and outgoing-usage changes, write the transaction (or
+finish the PENDING one), the ledger entries (with balance_after), the hold, the original's reversed_amount,
+the quote's use, the outbox events and the idempotency record. When a check fails nothing is written and the
+locked wallets' states and the conditions come back.
+
+The hold, original transaction or quote a posting names is locked by the caller *before* this statement (the
+lock order is always: that row, then wallets), so the conditions read here are current.
+
+The statement is assembled from fragments for what a posting links to (`post_sql`): a plain transfer runs
+only the parts it needs, as few plan nodes as the original one-currency statement plus the held / usage
+columns and the KYC condition. Each variant is a constant text, so psycopg prepares it once per connection.
+
+Outgoing usage (limits.py) is counted per UTC day and month on the wallet row: a charge in the stored period
+adds to it (never below zero), a positive charge in a new period replaces it, a give-back for a period that
+is over changes nothing.
 """
 
 from __future__ import annotations
 
-POST_SQL = """
+from functools import cache
+from typing import LiteralString
+
+_LEGS: LiteralString = """
 WITH legs AS (
-    SELECT l.wallet_id, l.delta
-      FROM unnest(%(wallet_ids)s::uuid[], %(deltas)s::bigint[]) AS l(wallet_id, delta)
+    SELECT l.*
+      FROM unnest(%(wallet_ids)s::uuid[], %(currencies)s::text[], %(deltas)s::bigint[],
+                  %(held_deltas)s::bigint[], %(charges)s::bigint[], %(charge_days)s::date[],
+                  %(charge_months)s::date[], %(daily_defaults)s::numeric[], %(monthly_defaults)s::numeric[])
+           AS l(wallet_id, currency, delta, held_delta, charge, charge_day, charge_month, daily_default,
+                monthly_default)
 ), locked AS (
-    SELECT w.id, w.kind, w.status, w.balance, w.currency
+    SELECT w.id, w.kind, w.status, w.balance, w.held, w.currency, w.daily_limit, w.monthly_limit,
+           w.usage_day, w.usage_day_amount, w.usage_month, w.usage_month_amount
       FROM wallets w
      WHERE w.id = ANY(%(wallet_ids)s::uuid[])
      ORDER BY w.id
        FOR UPDATE
-), verdict AS (
-    SELECT count(*) = cardinality(%(wallet_ids)s::uuid[])
-           AND coalesce(bool_and(k.status = 'ACTIVE' AND k.currency = %(currency)s
-                                 AND (k.kind = 'SYSTEM' OR k.balance + l.delta >= 0)), false) AS ok
+), planned AS (
+    SELECT k.id, l.delta, l.held_delta, l.currency, l.charge,
+           k.currency = l.currency AS currency_ok,
+           (k.status = 'ACTIVE' OR (l.delta = 0 AND l.held_delta <= 0)) AS status_ok,
+           (k.kind = 'SYSTEM' OR (k.balance + l.delta - (k.held + l.held_delta) >= 0
+                                  AND k.held + l.held_delta >= 0)) AS funds_ok,
+           coalesce(k.daily_limit, l.daily_default) AS daily_limit,
+           coalesce(k.monthly_limit, l.monthly_default) AS monthly_limit,
+           CASE WHEN l.charge = 0 OR k.usage_day = l.charge_day THEN k.usage_day
+                WHEN l.charge > 0 THEN l.charge_day
+                ELSE k.usage_day END AS usage_day,
+           CASE WHEN l.charge = 0 THEN k.usage_day_amount
+                WHEN k.usage_day = l.charge_day THEN greatest(k.usage_day_amount + l.charge, 0)
+                WHEN l.charge > 0 THEN l.charge
+                ELSE k.usage_day_amount END AS usage_day_amount,
+           CASE WHEN l.charge = 0 OR k.usage_month = l.charge_month THEN k.usage_month
+                WHEN l.charge > 0 THEN l.charge_month
+                ELSE k.usage_month END AS usage_month,
+           CASE WHEN l.charge = 0 THEN k.usage_month_amount
+                WHEN k.usage_month = l.charge_month THEN greatest(k.usage_month_amount + l.charge, 0)
+                WHEN l.charge > 0 THEN l.charge
+                ELSE k.usage_month_amount END AS usage_month_amount
       FROM locked k
       JOIN legs l ON l.wallet_id = k.id
+), conditions AS (
+    SELECT """
+
+_KYC: LiteralString = """EXISTS (SELECT 1 FROM users u
+                   WHERE u.id = %(verified_actor)s::uuid AND u.kyc_status = 'VERIFIED') AS actor_verified,"""
+_HOLD_PENDING: LiteralString = """
+           EXISTS (SELECT 1 FROM holds h
+                    WHERE h.id = %(settles_hold)s::uuid AND h.status = 'PENDING') AS hold_pending,"""
+_REVERSAL_FITS: LiteralString = """
+           EXISTS (SELECT 1 FROM transactions o
+                    WHERE o.id = %(reversal_of)s::uuid
+                      AND o.reversed_amount + %(reversal_amount)s::bigint <= o.amount) AS reversal_fits,"""
+_QUOTE_USABLE: LiteralString = """
+           EXISTS (SELECT 1 FROM exchange_quotes q
+                    WHERE q.id = %(quote_id)s::uuid AND q.transaction_id IS NULL) AS quote_unused,
+           EXISTS (SELECT 1 FROM exchange_quotes q
+                    WHERE q.id = %(quote_id)s::uuid AND q.expires_at > %(now)s) AS quote_unexpired"""
+
+_DECISION: LiteralString = """
+), decision AS (
+    SELECT (SELECT count(*) = cardinality(%(wallet_ids)s::uuid[])
+                   AND coalesce(bool_and(p.currency_ok AND p.status_ok AND p.funds_ok
+                                         AND (p.charge <= 0
+                                              OR ((p.daily_limit IS NULL OR p.usage_day_amount <= p.daily_limit)
+                                                  AND (p.monthly_limit IS NULL
+                                                       OR p.usage_month_amount <= p.monthly_limit)))),
+                                false)
+              FROM planned p)
+           AND c.actor_verified AND c.hold_pending AND c.reversal_fits AND c.quote_unused
+           AND c.quote_unexpired AS ok
+      FROM conditions c
 ), moved AS (
     UPDATE wallets w
-       SET balance = w.balance + l.delta, version = w.version + 1, updated_at = %(now)s
-      FROM legs l
-     WHERE w.id = l.wallet_id AND (SELECT ok FROM verdict)
- RETURNING w.id, w.balance
+       SET balance = w.balance + p.delta, held = w.held + p.held_delta,
+           usage_day = p.usage_day, usage_day_amount = p.usage_day_amount,
+           usage_month = p.usage_month, usage_month_amount = p.usage_month_amount,
+           version = w.version + 1, updated_at = %(now)s
+      FROM planned p
+     WHERE w.id = p.id AND (SELECT ok FROM decision)
+ RETURNING w.id, w.balance"""
+
+_NEW_TRANSACTION: LiteralString = """
 ), txn AS (
     INSERT INTO transactions (id, type, status, amount, currency, source_wallet_id, destination_wallet_id,
-                              initiated_by, reference, description, metadata, created_at, completed_at)
+                              initiated_by, reference, description, metadata, created_at, completed_at,
+                              original_transaction_id, counter_amount, counter_currency, exchange_rate)
     SELECT %(id)s, %(type)s, %(status)s, %(amount)s, %(currency)s, %(source_wallet_id)s,
            %(destination_wallet_id)s, %(initiated_by)s, %(reference)s, %(description)s, %(metadata)s,
-           %(now)s, %(completed_at)s
-     WHERE (SELECT ok FROM verdict)
+           %(now)s, %(completed_at)s, %(reversal_of)s::uuid, %(counter_amount)s, %(counter_currency)s,
+           %(exchange_rate)s::numeric
+     WHERE (SELECT ok FROM decision)"""
+
+_FINISHED_TRANSACTION: LiteralString = """
+), finished AS (
+    UPDATE transactions t
+       SET status = %(status)s, amount = %(amount)s, completed_at = %(completed_at)s
+     WHERE t.id = %(id)s AND (SELECT ok FROM decision)"""
+
+_HOLD_PLACED: LiteralString = """
+), hold_placed AS (
+    INSERT INTO holds (id, wallet_id, destination_wallet_id, amount, currency, status, captured_amount,
+                       expires_at, created_at, updated_at)
+    SELECT %(id)s, %(hold_wallet_id)s, %(hold_destination_wallet_id)s, %(hold_amount)s, %(currency)s,
+           %(hold_status)s, %(hold_captured_amount)s, %(hold_expires_at)s, %(now)s, %(now)s
+     WHERE (SELECT ok FROM decision)"""
+
+_HOLD_SETTLED: LiteralString = """
+), hold_settled AS (
+    UPDATE holds h
+       SET status = %(hold_status)s, captured_amount = %(hold_captured_amount)s, updated_at = %(now)s
+     WHERE h.id = %(settles_hold)s::uuid AND h.status = 'PENDING' AND (SELECT ok FROM decision)"""
+
+_REVERSED: LiteralString = """
+), reversed AS (
+    UPDATE transactions o
+       SET reversed_amount = o.reversed_amount + %(reversal_amount)s::bigint
+     WHERE o.id = %(reversal_of)s::uuid AND (SELECT ok FROM decision)"""
+
+_QUOTED: LiteralString = """
+), quoted AS (
+    UPDATE exchange_quotes q
+       SET transaction_id = %(id)s
+     WHERE q.id = %(quote_id)s::uuid AND (SELECT ok FROM decision)"""
+
+_TAIL: LiteralString = """
 ), entries AS (
     INSERT INTO ledger_entries (transaction_id, wallet_id, amount, currency, balance_after, created_at)
-    SELECT %(id)s, m.id, l.delta, %(currency)s, m.balance, %(now)s
+    SELECT %(id)s, m.id, p.delta, p.currency, m.balance, %(now)s
       FROM moved m
-      JOIN legs l ON l.wallet_id = m.id
-     ORDER BY l.delta, m.id
+      JOIN planned p ON p.id = m.id
+     WHERE p.delta <> 0
+     ORDER BY p.delta, m.id
 ), events AS (
     INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, payload, correlation_id, created_at)
     SELECT e.id, e.aggregate_type, e.aggregate_id, e.event_type, e.payload, %(correlation_id)s, %(now)s
       FROM unnest(%(event_ids)s::uuid[], %(event_aggregate_types)s::text[], %(event_aggregate_ids)s::text[],
                   %(event_types)s::text[], %(event_payloads)s::jsonb[])
            AS e(id, aggregate_type, aggregate_id, event_type, payload)
-     WHERE (SELECT ok FROM verdict)
+     WHERE (SELECT ok FROM decision)
 ), idempotency AS (
     INSERT INTO idempotency_keys (principal_id, key, fingerprint, outcome, transaction_id, created_at,
                                   expires_at)
     SELECT %(idem_principal_id)s, %(idem_key)s, %(idem_fingerprint)s, %(idem_outcome)s, %(id)s, %(now)s,
            %(idem_expires_at)s
-     WHERE %(idem_key)s::text IS NOT NULL AND (SELECT ok FROM verdict)
+     WHERE %(idem_key)s::text IS NOT NULL AND (SELECT ok FROM decision)
 )
-SELECT v.ok,
-       (SELECT coalesce(json_agg(json_build_object('id', k.id, 'kind', k.kind, 'status', k.status,
-                                                   'balance', k.balance::text, 'currency', k.currency)),
+SELECT d.ok, c.actor_verified, c.hold_pending, c.reversal_fits, c.quote_unused, c.quote_unexpired,
+       (SELECT coalesce(json_agg(json_build_object(
+                   'id', k.id, 'kind', k.kind, 'status', k.status, 'currency', k.currency,
+                   'balance', k.balance::text, 'held', k.held::text,
+                   'daily_limit', k.daily_limit::text, 'monthly_limit', k.monthly_limit::text,
+                   'usage_day', k.usage_day, 'usage_day_amount', k.usage_day_amount::text,
+                   'usage_month', k.usage_month, 'usage_month_amount', k.usage_month_amount::text)),
                         '[]'::json)
           FROM locked k)
-  FROM verdict v
+  FROM decision d, conditions c
 """
+
+
+@cache
+def post_sql(
+    *,
+    kyc: bool = False,
+    new_transaction: bool = True,
+    hold: str | None = None,
+    reversal: bool = False,
+    quote: bool = False,
+) -> LiteralString:
+    """The posting statement for a posting that checks the actor's KYC (`kyc`), creates its transaction or
+    finishes a pending one, places or settles a hold (`hold`: "place" / "settle"), reverses a transaction,
+    uses a quote. Conditions a posting does not have are constant `true`."""
+    parts: list[LiteralString] = [
+        _LEGS,
+        _KYC if kyc else "true AS actor_verified,",
+        _HOLD_PENDING if hold == "settle" else "\n           true AS hold_pending,",
+        _REVERSAL_FITS if reversal else "\n           true AS reversal_fits,",
+        _QUOTE_USABLE if quote else "\n           true AS quote_unused, true AS quote_unexpired",
+        _DECISION,
+        _NEW_TRANSACTION if new_transaction else _FINISHED_TRANSACTION,
+    ]
+    if hold == "place":
+        parts.append(_HOLD_PLACED)
+    elif hold == "settle":
+        parts.append(_HOLD_SETTLED)
+    if reversal:
+        parts.append(_REVERSED)
+    if quote:
+        parts.append(_QUOTED)
+    parts.append(_TAIL)
+    return "".join(parts)
+
+
+POST_SQL: LiteralString = post_sql(kyc=True)
+"""The statement of a plain outgoing movement (withdrawal, transfer): the benchmark runs exactly this."""

@@ -26,6 +26,9 @@ class PostgresSession:
     def __init__(self, connection: AsyncConnection[Any], observer: QueryObserver) -> None:
         self.connection = connection
         self._observer = observer
+        # Set by the writers of outbox rows (PostgresOutbox.add, PostgresLedger.post): the unit of work then
+        # pokes the outbox notifier after COMMIT.
+        self.wrote_outbox = False
 
     async def fetchone(
         self, operation: str, table: str, sql: LiteralString, params: Params = None

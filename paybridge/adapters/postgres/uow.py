@@ -14,6 +14,8 @@ from psycopg import AsyncConnection
 
 from paybridge.adapters.postgres.database import PostgresDatabase
 from paybridge.adapters.postgres.errors import translate
+from paybridge.adapters.postgres.exchange import PostgresExchangeRates, PostgresQuoteRepository
+from paybridge.adapters.postgres.holds import PostgresHoldRepository
 from paybridge.adapters.postgres.idempotency import PostgresIdempotencyStore
 from paybridge.adapters.postgres.ledger import PostgresLedger
 from paybridge.adapters.postgres.outbox import PostgresOutbox
@@ -30,6 +32,10 @@ class PostgresUnitOfWork:
     ledger: PostgresLedger
     idempotency: PostgresIdempotencyStore
     outbox: PostgresOutbox
+    holds: PostgresHoldRepository
+    rates: PostgresExchangeRates
+    quotes: PostgresQuoteRepository
+    _session: PostgresSession
 
     def __init__(self, database: PostgresDatabase) -> None:
         self._database = database
@@ -44,12 +50,15 @@ class PostgresUnitOfWork:
             if translated is not None:
                 raise translated from error
             raise
-        session = PostgresSession(self._connection, self._database.observer)
+        session = self._session = PostgresSession(self._connection, self._database.observer)
         self.users = PostgresUserRepository(session)
         self.wallets = PostgresWalletRepository(session, self._database.known_system_accounts)
         self.ledger = PostgresLedger(session)
         self.idempotency = PostgresIdempotencyStore(session)
         self.outbox = PostgresOutbox(session)
+        self.holds = PostgresHoldRepository(session)
+        self.rates = PostgresExchangeRates(session)
+        self.quotes = PostgresQuoteRepository(session)
         return self
 
     async def commit(self) -> None:
@@ -63,6 +72,9 @@ class PostgresUnitOfWork:
                 raise translated from error
             raise
         self._committed = True
+        if self._session.wrote_outbox:  # wake the relay: after COMMIT, coalesced, off this request's path
+            self._session.wrote_outbox = False
+            self._database.outbox_notifier.poke()
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

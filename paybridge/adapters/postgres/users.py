@@ -43,6 +43,20 @@ class PostgresUserRepository:
         )
         return None if row is None else _user(row)
 
+    async def lock(self, user_id: UUID) -> User | None:
+        row = await self._session.fetchone(
+            "lock", "users", f"SELECT {_COLUMNS} FROM users WHERE id = %s FOR UPDATE", (user_id,)
+        )
+        return None if row is None else _user(row)
+
+    async def save_kyc(self, user: User) -> None:
+        await self._session.execute(
+            "update",
+            "users",
+            "UPDATE users SET kyc_status = %s, updated_at = %s WHERE id = %s",
+            (user.kyc_status.value, user.updated_at, user.id),
+        )
+
     async def find_by_email(self, email: str) -> User | None:
         row = await self._session.fetchone(
             "select", "users", f"SELECT {_COLUMNS} FROM users WHERE lower(email) = lower(%s)", (email,)

@@ -9,10 +9,18 @@ from uuid import UUID
 from paybridge.adapters.postgres.paging import MAX_POSITION, keyset_page
 from paybridge.adapters.postgres.session import PostgresSession
 from paybridge.application.ports.storage import Page, PageRequest
+from paybridge.domain.limits import Limits, OutgoingUsage
 from paybridge.domain.money import Currency
 from paybridge.domain.wallets import Wallet, WalletKind, WalletStatus
 
-_COLUMNS = "id, user_id, currency, status, balance, version, created_at, updated_at, kind, system_code, seq"
+_COLUMNS = (
+    "id, user_id, currency, status, balance, version, created_at, updated_at, kind, system_code, seq,"
+    " held, daily_limit, monthly_limit, usage_day, usage_day_amount, usage_month, usage_month_amount"
+)
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def _wallet(row: tuple[Any, ...]) -> Wallet:
@@ -27,6 +35,9 @@ def _wallet(row: tuple[Any, ...]) -> Wallet:
         updated_at=row[7],
         kind=WalletKind(row[8]),
         system_code=row[9],
+        held=int(row[11]),
+        limits=Limits(_optional_int(row[12]), _optional_int(row[13])),
+        usage=OutgoingUsage(row[14], int(row[15]), row[16], int(row[17])),
     )
 
 
@@ -60,6 +71,28 @@ class PostgresWalletRepository:
             "select", "wallets", f"SELECT {_COLUMNS} FROM wallets WHERE id = %s", (wallet_id,)
         )
         return None if row is None else _wallet(row)
+
+    async def lock(self, wallet_id: UUID) -> Wallet | None:
+        row = await self._session.fetchone(
+            "lock", "wallets", f"SELECT {_COLUMNS} FROM wallets WHERE id = %s FOR UPDATE", (wallet_id,)
+        )
+        return None if row is None else _wallet(row)
+
+    async def save_settings(self, wallet: Wallet) -> None:
+        await self._session.execute(
+            "update",
+            "wallets",
+            "UPDATE wallets SET status = %s, daily_limit = %s, monthly_limit = %s, version = %s,"
+            " updated_at = %s WHERE id = %s",
+            (
+                wallet.status.value,
+                wallet.limits.daily,
+                wallet.limits.monthly,
+                wallet.version,
+                wallet.updated_at,
+                wallet.id,
+            ),
+        )
 
     async def get_many(self, wallet_ids: Sequence[UUID]) -> dict[UUID, Wallet]:
         rows = await self._session.fetchall(

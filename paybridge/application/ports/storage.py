@@ -15,8 +15,10 @@ from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 from uuid import UUID
 
+from paybridge.application.ports.exchange import ExchangeRateStore, QuoteRepository
 from paybridge.domain.events import DomainEvent
-from paybridge.domain.movements import WalletState
+from paybridge.domain.holds import Hold
+from paybridge.domain.refusals import RefusedConditions, WalletState
 from paybridge.domain.transactions import LedgerEntry, Posting, Transaction, TransactionType
 from paybridge.domain.users import User
 from paybridge.domain.wallets import Wallet
@@ -74,6 +76,7 @@ class PostingRefused:
     """Storage re-checked the posting under lock and refused it; nothing was written."""
 
     states: dict[UUID, WalletState] = field(default_factory=dict)
+    conditions: RefusedConditions = field(default_factory=RefusedConditions)
 
 
 class UserRepository(Protocol):
@@ -84,6 +87,12 @@ class UserRepository(Protocol):
 
     async def find_by_email(self, email: str) -> User | None:
         """Case-insensitive lookup."""
+
+    async def lock(self, user_id: UUID) -> User | None:
+        """The user, its row locked until the unit of work ends (SELECT ... FOR UPDATE)."""
+
+    async def save_kyc(self, user: User) -> None:
+        """Stores the user's KYC status and updated_at."""
 
 
 class WalletRepository(Protocol):
@@ -103,21 +112,46 @@ class WalletRepository(Protocol):
     async def ensure_system_account(self, account: Wallet) -> None:
         """Creates the system account if it does not exist yet; idempotent."""
 
+    async def lock(self, wallet_id: UUID) -> Wallet | None:
+        """The wallet, its row locked until the unit of work ends (SELECT ... FOR UPDATE)."""
+
+    async def save_settings(self, wallet: Wallet) -> None:
+        """Stores the wallet's status, its own limits, version and updated_at (never balances or usage)."""
+
 
 class Ledger(Protocol):
     async def post(self, posting: Posting, idempotency: IdempotencyRecord | None) -> PostingRefused | None:
-        """Atomically, with the wallets locked in a fixed (id) order: re-checks every leg (wallet exists,
-        ACTIVE, in the posting's currency, user wallets stay >= 0), applies the balance changes, writes the
-        transaction, one ledger entry per leg with its balance_after, the posting's events to the outbox and
-        the idempotency record. Returns None when written, PostingRefused (with the locked wallets' states)
-        when a check failed — then nothing was written."""
+        """Atomically, with the wallets locked in a fixed (id) order: re-checks every rule of the posting
+        (see `Posting`: wallets exist, ACTIVE unless the leg only releases held money, in the leg's currency,
+        user wallets keep available = balance - held >= 0, outgoing limits; the actor's KYC, the settled hold
+        still PENDING, the reversal within the original, the quote unused and unexpired), applies the balance,
+        held and usage changes, writes or finishes the transaction, one ledger entry per leg that moves money
+        (with its balance_after), the hold, the original's reversed_amount, the quote's use, the posting's
+        events to the outbox and the idempotency record. Returns None when written, PostingRefused (with the
+        locked wallets' states and the other conditions) when a check failed — then nothing was written."""
 
-    async def get_transaction(self, transaction_id: UUID) -> Transaction | None: ...
+    async def get_transaction(self, transaction_id: UUID, lock: bool = False) -> Transaction | None:
+        """With `lock`, the transaction's row stays locked until the unit of work ends (FOR UPDATE)."""
+
+    async def balance_at(self, wallet_id: UUID, at: datetime) -> int:
+        """The wallet's balance after its latest ledger entry at or before `at` (0 before the first)."""
 
     async def list_transactions(self, query: TransactionQuery, page: PageRequest) -> Page[Transaction]: ...
 
     async def list_entries(self, wallet_id: UUID, page: PageRequest) -> Page[LedgerEntry]:
         """The wallet's ledger entries, newest first; `amount` is signed (negative = debit)."""
+
+
+class HoldRepository(Protocol):
+    async def get(self, hold_id: UUID, lock: bool = False) -> Hold | None:
+        """With `lock`, the hold's row stays locked until the unit of work ends (FOR UPDATE): take it before
+        any wallet lock (the posting statement locks wallets), so lock order is always hold, then wallets."""
+
+    async def lock_due(
+        self, now: datetime, limit: int, wallet_ids: Sequence[UUID] | None = None
+    ) -> list[Hold]:
+        """Up to `limit` PENDING holds expired at `now` (only those on `wallet_ids` when given), oldest expiry
+        first, locked; holds another unit of work has locked are skipped (FOR UPDATE SKIP LOCKED)."""
 
 
 class IdempotencyStore(Protocol):
@@ -138,11 +172,24 @@ class Outbox(Protocol):
 
 
 class UnitOfWork(Protocol):
-    users: UserRepository
-    wallets: WalletRepository
-    ledger: Ledger
-    idempotency: IdempotencyStore
-    outbox: Outbox
+    """The repositories are read-only members, so adapters may expose their own (narrower) types."""
+
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def wallets(self) -> WalletRepository: ...
+    @property
+    def ledger(self) -> Ledger: ...
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def holds(self) -> HoldRepository: ...
+    @property
+    def rates(self) -> ExchangeRateStore: ...
+    @property
+    def quotes(self) -> QuoteRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from paybridge.application.expiry import release_due_holds
 from paybridge.application.ports.security import Principal
 from paybridge.application.ports.storage import Page, PageRequest, TransactionQuery, UnitOfWorkFactory
+from paybridge.application.ports.system import Clock
 from paybridge.application.use_cases.wallets import visible_wallet
 from paybridge.domain.errors import TransactionNotFound
-from paybridge.domain.transactions import LedgerEntry, Transaction, TransactionType
+from paybridge.domain.transactions import LedgerEntry, Transaction, TransactionStatus, TransactionType
 
 
 class GetTransaction:
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    """Reads a transaction. A pending HOLD found past its expiry is released first (and shown EXPIRED)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock | None = None) -> None:
         self._uow_factory = uow_factory
+        self._clock = clock
 
     async def __call__(self, principal: Principal, transaction_id: UUID) -> Transaction:
         async with self._uow_factory() as uow:
@@ -23,8 +28,18 @@ class GetTransaction:
                 owned = set(await uow.wallets.ids_owned_by(principal.user_id))
                 if not txn.touches(owned):
                     txn = None
-        if txn is None:
-            raise TransactionNotFound(f"transaction {transaction_id} not found")
+            if txn is None:
+                raise TransactionNotFound(f"transaction {transaction_id} not found")
+            if txn.type is TransactionType.HOLD and txn.status is TransactionStatus.PENDING and self._clock:
+                now = self._clock.now()
+                hold = await uow.holds.get(txn.id)
+                if (
+                    hold is not None
+                    and hold.is_due(now)
+                    and await release_due_holds(uow, now, [hold.wallet_id])
+                ):
+                    txn = await uow.ledger.get_transaction(transaction_id) or txn
+                    await uow.commit()
         return txn
 
 

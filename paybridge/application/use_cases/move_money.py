@@ -3,24 +3,24 @@ Idempotency-Key and runs through `IdempotentMovements`, so it is applied at most
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from paybridge.application.expiry import without_due_holds
 from paybridge.application.idempotency import IdempotentMovements, MovementResult
 from paybridge.application.ports.metrics import Metrics
 from paybridge.application.ports.security import Principal
 from paybridge.application.ports.storage import UnitOfWork
 from paybridge.application.ports.system import Clock
-from paybridge.domain.errors import AdminRequired, PayBridgeError, TemporarilyUnavailable, WalletNotFound
+from paybridge.application.use_cases.recording import recorded, request_of
+from paybridge.domain.errors import AdminRequired, WalletNotFound
 from paybridge.domain.money import Currency, Money
 from paybridge.domain.movements import MovementDetails, plan_deposit, plan_transfer, plan_withdrawal
+from paybridge.domain.policy import PaymentPolicy
 from paybridge.domain.transactions import Posting
 from paybridge.domain.wallets import SETTLEMENT, Wallet, system_account
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,42 +48,6 @@ class TransferCommand:
     metadata: Mapping[str, str] | None = None
 
 
-def _request(command: Any) -> dict[str, Any]:
-    data: dict[str, Any] = asdict(command)
-    data["metadata"] = dict(command.metadata or {})
-    return data
-
-
-async def _recorded(
-    metrics: Metrics, type_: str, currency: Any, run: Callable[[], Awaitable[MovementResult]]
-) -> MovementResult:
-    """Runs the movement and reports its outcome: completed, or rejected with the error's code."""
-    label = currency if isinstance(currency, str) and Currency.is_supported(currency) else "invalid"
-    try:
-        result = await run()
-    except PayBridgeError as error:
-        if not isinstance(error, TemporarilyUnavailable) and not error.replayed:
-            metrics.transaction_rejected(type_, label, error.code)
-        raise
-    if not result.replayed:
-        metrics.transaction_completed(type_, label, result.transaction.amount.amount)
-    return _log(result)
-
-
-def _log(result: MovementResult) -> MovementResult:
-    txn = result.transaction
-    logger.info(
-        "money moved" if not result.replayed else "money movement replayed",
-        extra={
-            "transaction_id": str(txn.id),
-            "type": txn.type.value,
-            "amount": txn.amount.amount,
-            "currency": txn.amount.currency.code,
-        },
-    )
-    return result
-
-
 class DepositMoney:
     def __init__(self, movements: IdempotentMovements, clock: Clock, metrics: Metrics) -> None:
         self._movements = movements
@@ -91,7 +55,7 @@ class DepositMoney:
         self._metrics = metrics
 
     async def __call__(self, principal: Principal, command: DepositCommand, key: str) -> MovementResult:
-        return await _recorded(
+        return await recorded(
             self._metrics, "DEPOSIT", command.currency, lambda: self._execute(principal, command, key)
         )
 
@@ -110,17 +74,24 @@ class DepositMoney:
             await uow.wallets.ensure_system_account(settlement)
             return plan_deposit(wallet, settlement, money, principal.user_id, details, now)
 
-        return await self._movements.run(principal.user_id, key, "deposit", _request(command), plan)
+        return await self._movements.run(principal.user_id, key, "deposit", request_of(command), plan)
 
 
 class WithdrawMoney:
-    def __init__(self, movements: IdempotentMovements, clock: Clock, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        movements: IdempotentMovements,
+        clock: Clock,
+        metrics: Metrics,
+        policy: PaymentPolicy | None = None,
+    ) -> None:
         self._movements = movements
         self._clock = clock
         self._metrics = metrics
+        self._policy = policy or PaymentPolicy()
 
     async def __call__(self, principal: Principal, command: WithdrawalCommand, key: str) -> MovementResult:
-        return await _recorded(
+        return await recorded(
             self._metrics, "WITHDRAWAL", command.currency, lambda: self._execute(principal, command, key)
         )
 
@@ -130,22 +101,30 @@ class WithdrawMoney:
 
         async def plan(uow: UnitOfWork) -> Posting:
             now = self._clock.now()
-            wallet = _owned(await uow.wallets.get(command.wallet_id), command.wallet_id, principal)
+            wallet = owned_wallet(await uow.wallets.get(command.wallet_id), command.wallet_id, principal)
+            wallet = await without_due_holds(uow, wallet, now)
             settlement = system_account(SETTLEMENT, money.currency, now)
             await uow.wallets.ensure_system_account(settlement)
-            return plan_withdrawal(wallet, settlement, money, principal.user_id, details, now)
+            return plan_withdrawal(wallet, settlement, money, principal.user_id, details, now, self._policy)
 
-        return await self._movements.run(principal.user_id, key, "withdrawal", _request(command), plan)
+        return await self._movements.run(principal.user_id, key, "withdrawal", request_of(command), plan)
 
 
 class TransferMoney:
-    def __init__(self, movements: IdempotentMovements, clock: Clock, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        movements: IdempotentMovements,
+        clock: Clock,
+        metrics: Metrics,
+        policy: PaymentPolicy | None = None,
+    ) -> None:
         self._movements = movements
         self._clock = clock
         self._metrics = metrics
+        self._policy = policy or PaymentPolicy()
 
     async def __call__(self, principal: Principal, command: TransferCommand, key: str) -> MovementResult:
-        return await _recorded(
+        return await recorded(
             self._metrics, "TRANSFER", command.currency, lambda: self._execute(principal, command, key)
         )
 
@@ -155,17 +134,19 @@ class TransferMoney:
         source_id, destination_id = command.source_wallet_id, command.destination_wallet_id
 
         async def plan(uow: UnitOfWork) -> Posting:
+            now = self._clock.now()
             wallets = await uow.wallets.get_many([source_id, destination_id])
-            source = _owned(wallets.get(source_id), source_id, principal)
+            source = owned_wallet(wallets.get(source_id), source_id, principal)
             destination = wallets.get(destination_id)
             if destination is None or destination.is_system:
                 raise WalletNotFound(f"destination wallet {destination_id} not found")
-            return plan_transfer(source, destination, money, principal.user_id, details, self._clock.now())
+            source = await without_due_holds(uow, source, now)
+            return plan_transfer(source, destination, money, principal.user_id, details, now, self._policy)
 
-        return await self._movements.run(principal.user_id, key, "transfer", _request(command), plan)
+        return await self._movements.run(principal.user_id, key, "transfer", request_of(command), plan)
 
 
-def _owned(wallet: Wallet | None, wallet_id: UUID, principal: Principal) -> Wallet:
+def owned_wallet(wallet: Wallet | None, wallet_id: UUID, principal: Principal) -> Wallet:
     if wallet is None or not wallet.is_owned_by(principal.user_id):
         raise WalletNotFound(f"wallet {wallet_id} not found")
     return wallet

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from paybridge.application.login_throttle import LoginThrottle
 from paybridge.application.ports.security import IssuedToken, PasswordHasher, Principal, TokenService
 from paybridge.application.ports.storage import UnitOfWorkFactory
 from paybridge.application.ports.system import Clock
@@ -35,21 +36,37 @@ class RegisterUser:
 
 
 class IssueToken:
-    def __init__(self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, tokens: TokenService) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        tokens: TokenService,
+        throttle: LoginThrottle | None = None,
+    ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
         self._tokens = tokens
+        self._throttle = throttle
 
-    async def __call__(self, email: str, password: str) -> IssuedToken:
-        """Raises InvalidCredentials without saying whether the email or the password was wrong."""
+    async def __call__(self, email: str, password: str, client: str | None = None) -> IssuedToken:
+        """Raises InvalidCredentials without saying whether the email or the password was wrong, and
+        TooManyRequests when the attempts of this client address or for this account exceed the limits."""
+        normalized = normalize_email(email)
+        if self._throttle is not None:
+            await self._throttle.attempt(normalized, client)
         async with self._uow_factory() as uow:
-            user = await uow.users.find_by_email(normalize_email(email))
+            user = await uow.users.find_by_email(normalized)
         if user is None:
             await self._hasher.verify_dummy(password)
-            raise InvalidCredentials("email or password is incorrect")
+            raise self._failed()
         if not await self._hasher.verify(user.password_hash, password):
-            raise InvalidCredentials("email or password is incorrect")
+            raise self._failed()
         return self._tokens.issue(user)
+
+    def _failed(self) -> InvalidCredentials:
+        if self._throttle is not None:
+            self._throttle.failed()
+        return InvalidCredentials("email or password is incorrect")
 
 
 class GetProfile:

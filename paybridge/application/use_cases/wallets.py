@@ -7,6 +7,8 @@ import logging
 from typing import Any
 from uuid import UUID
 
+from paybridge.application.expiry import release_due_holds
+from paybridge.application.ports.metrics import Metrics, NullMetrics
 from paybridge.application.ports.security import Principal
 from paybridge.application.ports.storage import Page, PageRequest, UnitOfWork, UnitOfWorkFactory
 from paybridge.application.ports.system import Clock
@@ -47,12 +49,29 @@ class OpenWallet:
 
 
 class GetWallet:
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    """Reads a wallet. Holds on it found expired are released first, so `held` and `available` are current
+    (the sweeper does it too, for wallets nobody reads)."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock | None = None, metrics: Metrics | None = None
+    ) -> None:
         self._uow_factory = uow_factory
+        self._clock = clock
+        self._metrics = metrics or NullMetrics()
 
     async def __call__(self, principal: Principal, wallet_id: UUID) -> Wallet:
         async with self._uow_factory() as uow:
-            return await visible_wallet(uow, principal, wallet_id)
+            wallet = await visible_wallet(uow, principal, wallet_id)
+            if not wallet.held or self._clock is None:
+                return wallet
+            expired = await release_due_holds(uow, self._clock.now(), [wallet.id])
+            if not expired:
+                return wallet
+            wallet = await uow.wallets.get(wallet.id) or wallet
+            await uow.commit()
+        for hold in expired:
+            self._metrics.transaction_completed("HOLD_EXPIRY", hold.amount.currency.code, hold.amount.amount)
+        return wallet
 
 
 class ListWallets:

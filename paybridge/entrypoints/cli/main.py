@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from paybridge.config import ConfigurationError
-from paybridge.entrypoints.cli import maintenance, migrate, serve, users
+from paybridge.entrypoints.cli import audit, holds, maintenance, migrate, outbox, relay, serve, users
 
 EXIT_CONFIGURATION_ERROR = 2
 
@@ -22,7 +22,7 @@ class CommandModule(Protocol):
 
 
 # Every subcommand of `paybridge`, in the order `paybridge --help` lists them.
-COMMAND_MODULES: tuple[CommandModule, ...] = (serve, migrate, users, maintenance)
+COMMAND_MODULES: tuple[CommandModule, ...] = (serve, migrate, users, maintenance, holds, relay, outbox, audit)
 
 
 def build_parser(modules: Sequence[CommandModule] = COMMAND_MODULES) -> argparse.ArgumentParser:

@@ -12,7 +12,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from paybridge.operations import render_multiprocess_metrics
+from paybridge.bootstrap import render_metrics
 
 logger = logging.getLogger("paybridge.metrics")
 StartResponse = Callable[..., Any]
@@ -65,6 +65,6 @@ class MetricsListener:
                     "401 Unauthorized", [("Content-Type", "text/plain"), ("WWW-Authenticate", "Bearer")]
                 )
                 return [b"unauthorized\n"]
-        body, content_type = render_multiprocess_metrics()
+        body, content_type = render_metrics()
         start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
         return [body]

@@ -18,7 +18,7 @@ from pathlib import Path
 from hypercorn.config import Config
 
 from paybridge.bootstrap import configure_logging
-from paybridge.config import Settings
+from paybridge.config import ConfigurationError, Settings
 from paybridge.entrypoints.cli.metrics_listener import MetricsListener
 from paybridge.entrypoints.cli.workers import Supervisor, run_worker
 from paybridge.operations import migrator_from_settings, resolve_database_url, uses_embedded_database
@@ -41,6 +41,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="serve /metrics on this HOST:PORT only (not on the API port)",
     )
     parser.add_argument(
+        "--certfile",
+        default=os.environ.get("PAYBRIDGE_TLS_CERTFILE") or None,
+        help="serve HTTPS with this PEM certificate chain (with --keyfile)",
+    )
+    parser.add_argument(
+        "--keyfile",
+        default=os.environ.get("PAYBRIDGE_TLS_KEYFILE") or None,
+        help="the PEM private key of --certfile",
+    )
+    parser.add_argument(
         "--migrate",
         action="store_true",
         help="apply pending migrations before serving (always done for the embedded database)",
@@ -56,6 +66,20 @@ def _hypercorn_config(bind: str, workers: int, settings: Settings) -> Config:
     config.accesslog = None  # PayBridge writes its own JSON access log
     config.errorlog = logging.getLogger("hypercorn.error")  # through the JSON handler, not hypercorn's format
     return config
+
+
+def _enable_tls(config: Config, certfile: str | None, keyfile: str | None) -> bool:
+    """HTTPS through hypercorn's own TLS (its SSL context: TLS 1.2+, modern AEAD ciphers, ALPN h2/http1.1)."""
+    if certfile is None and keyfile is None:
+        return False
+    if certfile is None or keyfile is None:
+        raise ConfigurationError("--certfile and --keyfile (PAYBRIDGE_TLS_CERTFILE/KEYFILE) go together")
+    for path in (certfile, keyfile):
+        if not Path(path).is_file():
+            raise ConfigurationError(f"TLS file not found: {path}")
+    config.certfile = certfile
+    config.keyfile = keyfile
+    return True
 
 
 def _multiprocess_dir() -> tuple[Path, bool]:
@@ -74,6 +98,8 @@ def _multiprocess_dir() -> tuple[Path, bool]:
 def serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     configure_logging(settings)
+    for warning in settings.warnings():
+        logger.warning(warning)
     embedded = uses_embedded_database(settings)
     url = resolve_database_url(settings)
     settings = replace(settings, database_url=url)
@@ -85,8 +111,12 @@ def serve(args: argparse.Namespace) -> int:
         logger.warning("serving on the embedded development database; set DATABASE_URL for real deployments")
     workers = max(args.workers, 1)
     config = _hypercorn_config(args.bind, workers, settings)
+    tls = _enable_tls(config, args.certfile, args.keyfile)
     drain = settings.shutdown_drain_seconds
-    logger.info("serving", extra={"bind": args.bind, "workers": workers, "metrics_bind": args.metrics_bind})
+    logger.info(
+        "serving",
+        extra={"bind": args.bind, "workers": workers, "metrics_bind": args.metrics_bind, "tls": tls},
+    )
     if workers == 1 and not args.metrics_bind:
         run_worker(config, None, drain)
         return 0

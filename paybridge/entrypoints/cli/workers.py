@@ -25,6 +25,8 @@ from hypercorn.app_wrappers import ASGIWrapper
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Config, Sockets
 
+from paybridge.bootstrap import mark_process_dead
+
 logger = logging.getLogger("paybridge.serve")
 SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 CRASH_LOOP_SECONDS = 5.0
@@ -109,6 +111,7 @@ class Supervisor:
         process, started = self._processes.pop(pid)
         process.join()
         code = process.exitcode
+        mark_process_dead(pid)  # its live gauges (in-flight, pool) leave the multiprocess totals
         if self._stopping:
             if code != 0:
                 self._failed = True

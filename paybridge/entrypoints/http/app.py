@@ -12,15 +12,29 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match, Route
 
 from paybridge.bootstrap import Container, start, stop
 from paybridge.domain.errors import PayBridgeError
 from paybridge.entrypoints.http.errors import MethodNotAllowed, PayloadTooLarge, RouteNotFound
+from paybridge.entrypoints.http.metrics_middleware import MetricsMiddleware
 from paybridge.entrypoints.http.middleware import RequestContextMiddleware
 from paybridge.entrypoints.http.openapi import openapi_route
 from paybridge.entrypoints.http.problems import problem_response
-from paybridge.entrypoints.http.routes import health, money, transactions, users, wallets
+from paybridge.entrypoints.http.routes import (
+    account,
+    admin,
+    exchanges,
+    health,
+    holds,
+    metrics,
+    money,
+    reversals,
+    transactions,
+    users,
+    wallets,
+)
+from paybridge.entrypoints.http.security import inner_middleware, outer_middleware
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +54,21 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         response = problem_response(
             MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
         )
-        if exc.headers and "Allow" in exc.headers:
-            response.headers["Allow"] = exc.headers["Allow"]
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))
         return response
     if exc.status_code == 413:
         return problem_response(PayloadTooLarge(exc.detail))
     raise exc
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method any route serves at this path (one path may be served by several routes)."""
+    scope = {**request.scope, "method": "OPTIONS-PROBE"}
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.matches(scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 def build_routes(container: Container) -> list[BaseRoute]:
@@ -54,8 +77,13 @@ def build_routes(container: Container) -> list[BaseRoute]:
         *wallets.routes(container),
         *money.routes(container),
         *transactions.routes(container),
+        *account.routes(container),
+        *holds.routes(container),
+        *reversals.routes(container),
+        *exchanges.routes(container),
+        *admin.routes(container),
     ]
-    return [*health.routes(container), *api]
+    return [*health.routes(container), *metrics.routes(container), *api]
 
 
 async def _purge_idempotency_keys(container: Container) -> None:
@@ -69,6 +97,13 @@ async def _purge_idempotency_keys(container: Container) -> None:
             logger.exception("idempotency key purge failed; retrying after the next interval")
 
 
+def _metrics_middleware(container: Container) -> list[Middleware]:
+    """Outermost, so answers produced by the middleware below it (500 for a crash, problems) are counted."""
+    if not container.settings().metrics_enabled:
+        return []
+    return [Middleware(MetricsMiddleware, metrics=container.http_metrics())]
+
+
 def create_app(container: Container, manage_lifecycle: bool = True) -> Starlette:
     """The ASGI app. With `manage_lifecycle`, its lifespan opens and closes the container's resources and
     runs the background purge of expired idempotency keys."""
@@ -79,7 +114,8 @@ def create_app(container: Container, manage_lifecycle: bool = True) -> Starlette
             await start(container)
         purger = asyncio.create_task(_purge_idempotency_keys(container), name="idempotency-purge")
         try:
-            yield
+            async with metrics.metrics_lifecycle(container):
+                yield
         finally:
             app.state.draining = True
             purger.cancel()
@@ -91,10 +127,16 @@ def create_app(container: Container, manage_lifecycle: bool = True) -> Starlette
     routes = build_routes(container)
     app = Starlette(
         routes=[*routes, openapi_route(routes)],
-        middleware=[Middleware(RequestContextMiddleware)],
+        middleware=[
+            *_metrics_middleware(container),
+            *outer_middleware(container),  # trusted proxies (docs/security.md)
+            Middleware(RequestContextMiddleware),
+            *inner_middleware(container, routes),  # CORS, rate limits
+        ],
         exception_handlers={PayBridgeError: _domain_error, HTTPException: _http_error},
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # `/wallets/` is a 404 problem, not a redirect that re-sends a POST
     app.state.container = container
     app.state.draining = False
     return app

@@ -7,7 +7,6 @@ import re
 from typing import Any
 from uuid import UUID
 
-import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend
@@ -17,10 +16,10 @@ from paybridge.domain.errors import FieldError, ValidationFailed
 from paybridge.entrypoints.http.errors import (
     IdempotencyKeyMissing,
     InvalidIdempotencyKey,
-    MalformedJson,
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from paybridge.entrypoints.http.json_input import parse_object
 from paybridge.entrypoints.http.schemas import REQUESTS
 
 
@@ -54,12 +53,7 @@ async def read_json(request: Request, schema: str, max_bytes: int) -> dict[str, 
         if size > max_bytes:
             raise PayloadTooLarge(f"request bodies are limited to {max_bytes} bytes")
         chunks.append(chunk)
-    try:
-        data = orjson.loads(b"".join(chunks))
-    except orjson.JSONDecodeError as error:
-        raise MalformedJson(f"the body is not valid JSON: {error.msg}") from error
-    if not isinstance(data, dict):
-        raise MalformedJson("the body must be a JSON object")
+    data = parse_object(b"".join(chunks))  # depth, duplicate names, strict grammar: json_input.py
     validate(schema, data)
     return data
 
@@ -103,9 +97,28 @@ def _explain(error: ValidationError) -> list[FieldError]:
         return [
             FieldError(prefix + name, "is not a known field") for name in error.instance if name not in known
         ]
-    if error.validator == "type":
-        return [FieldError(path or "body", f"must be of type {error.validator_value}")]
-    return [FieldError(path or "body", error.message[:200])]
+    return [FieldError(path or "body", _message(str(error.validator), error.validator_value))]
+
+
+_MESSAGES = {
+    "type": "must be of type {}",
+    "minLength": "must be at least {} characters long",
+    "maxLength": "must be at most {} characters long",
+    "minimum": "must be at least {}",
+    "maximum": "must be at most {}",
+    "minProperties": "must have at least {} entries",
+    "maxProperties": "must have at most {} entries",
+    "format": "must be a valid {}",
+    "pattern": "has an invalid format",
+    "enum": "must be one of the documented values",
+    "propertyNames": "has an invalid field name",
+}
+
+
+def _message(validator: str, expected: Any) -> str:
+    """What is wrong, from the schema alone: never echoes the submitted value (it may be a password)."""
+    template = _MESSAGES.get(validator, "is invalid")
+    return template.format(expected) if "{}" in template else template
 
 
 def idempotency_key(request: Request) -> str:

@@ -21,8 +21,20 @@ logger = logging.getLogger(__name__)
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
-QUIET_PATHS = frozenset({"/live", "/ready", "/metrics", "/health"})
-SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
+# Probes and scrapes: no access line unless DEBUG (exact paths). Their 503 ("not ready") is their answer, not
+# an error of the server, so it is quiet too; any other 5xx is logged.
+QUIET_PATHS = frozenset({"/live", "/ready", "/metrics", "/health", "/health/detailed"})
+# On every response: no MIME sniffing, no caching (answers hold balances and tokens), never framed, no
+# referrer, no active content. HSTS only over TLS (hypercorn's `scheme` is "https", or a trusted proxy's
+# X-Forwarded-Proto said so): a browser ignores it over plain HTTP, and a development server must not pin it.
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"cache-control", b"no-store"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+]
+HSTS_HEADER = (b"strict-transport-security", b"max-age=31536000")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -36,13 +48,17 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _sane(value: str | None) -> str | None:
-    return value if value is not None and _SANE_ID.match(value) else None
+    return value if value is not None and _SANE_ID.fullmatch(value) else None
+
+
+_CONVERTOR = re.compile(r"{(\w+):\w+}")
 
 
 def route_template(scope: Scope) -> str:
+    """The matched route's path as OpenAPI writes it (`/api/v1/wallets/{wallet_id}`), or `unmatched`."""
     route = scope.get("route")
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "unmatched"
+    return _CONVERTOR.sub(r"{\1}", path) if isinstance(path, str) else "unmatched"
 
 
 class RequestContextMiddleware:
@@ -55,9 +71,14 @@ class RequestContextMiddleware:
             return
         request_id = _sane(_header(scope, b"x-request-id")) or uuid.uuid4().hex
         correlation_id = _sane(_header(scope, b"x-correlation-id")) or request_id
-        trace = _TRACEPARENT.match(_header(scope, b"traceparent") or "")
+        trace = _TRACEPARENT.fullmatch(_header(scope, b"traceparent") or "")
         token = enter_context(
-            RequestContext(request_id, correlation_id, None, trace.group(1) if trace else None)
+            RequestContext(
+                request_id,
+                correlation_id,
+                None,
+                trace.group(1) if trace and int(trace.group(1), 16) else None,
+            )
         )
         started = time.perf_counter()
         response: dict[str, Any] = {"status": 500, "size": 0, "started": False}
@@ -70,6 +91,8 @@ class RequestContextMiddleware:
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.append((b"x-correlation-id", correlation_id.encode()))
                 headers.extend(SECURITY_HEADERS)
+                if scope.get("scheme") == "https":
+                    headers.append(HSTS_HEADER)
                 message["headers"] = headers
             elif message["type"] == "http.response.body":
                 response["size"] += len(message.get("body", b""))
@@ -91,7 +114,8 @@ class RequestContextMiddleware:
     def _access_log(scope: MutableMapping[str, Any], response: dict[str, Any], seconds: float) -> None:
         status = int(response["status"])
         path = scope.get("path", "")
-        if path in QUIET_PATHS and status < 500 and not access_logger.isEnabledFor(logging.DEBUG):
+        quiet = path in QUIET_PATHS and (status < 500 or status == 503)
+        if quiet and not access_logger.isEnabledFor(logging.DEBUG):
             return
         level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
         client = scope.get("client")

@@ -10,9 +10,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from paybridge.entrypoints.http.encoding import json_response
-from paybridge.entrypoints.http.schemas import REQUESTS, RESPONSES, list_of
+from paybridge.entrypoints.http.middleware import QUIET_PATHS
+from paybridge.entrypoints.http.openapi_flows import flow_operations
+from paybridge.entrypoints.http.schemas import REQUESTS, RESPONSES, TRANSACTION_TYPES, list_of
 
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_RATE_LIMIT_HEADERS = {
+    "Retry-After": "seconds until a retry may succeed",
+    "RateLimit-Limit": "requests allowed per period",
+    "RateLimit-Remaining": "requests left (0)",
+    "RateLimit-Reset": "seconds until the whole quota is available again",
+}
 _PAGING = [
     {
         "name": "limit",
@@ -38,6 +46,16 @@ _IDEMPOTENCY = {
 OPERATIONS: dict[str, tuple[str, str | None, int, str, bool, list[dict[str, Any]], list[int]]] = {
     "live": ("Liveness probe (no I/O)", None, 200, "Liveness", False, [], []),
     "ready": ("Readiness probe (database ping within 2 s)", None, 200, "Readiness", False, [], [503]),
+    "health": ("Health summary: version and uptime", None, 200, "Health", False, [], [503]),
+    "health_detailed": (
+        "Detailed health: checks, pool, migrations, outbox backlog",
+        None,
+        200,
+        "HealthDetailed",
+        False,
+        [],
+        [503],
+    ),
     "register_user": ("Register a user", "RegisterUser", 201, "User", False, [], [400, 409, 413, 415]),
     "get_profile": ("The authenticated user", None, 200, "User", True, [], [401]),
     "issue_token": (
@@ -100,22 +118,38 @@ OPERATIONS: dict[str, tuple[str, str | None, int, str, bool, list[dict[str, Any]
             {
                 "name": "type",
                 "in": "query",
-                "schema": {"type": "string", "enum": ["DEPOSIT", "WITHDRAWAL", "TRANSFER"]},
+                "schema": {"type": "string", "enum": TRANSACTION_TYPES},
             },
         ],
         [400, 401, 404],
     ),
     "get_transaction": ("A transaction", None, 200, "Transaction", True, [], [401, 404]),
     "openapi": ("This OpenAPI description", None, 200, "OpenAPI", False, [], []),
+    "metrics": (
+        "Prometheus metrics (text format); a bearer token is required when PAYBRIDGE_METRICS_TOKEN is set",
+        None,
+        200,
+        "Metrics",
+        False,
+        [],
+        [401],
+    ),
 }
-_PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+OPERATIONS.update(flow_operations(_IDEMPOTENCY))
+_PATH_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
+_PROBES = frozenset({"ready", "health", "health_detailed"})
 
 
 def _operation(route: Route, name: str) -> dict[str, Any]:
     summary, request, status, response, auth, parameters, errors = OPERATIONS[name]
     path_params = [
-        {"name": p, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
-        for p in _PATH_PARAM.findall(route.path)
+        {
+            "name": p,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "format": "uuid"} if convertor == "uuid" else {"type": "string"},
+        }
+        for p, convertor in _PATH_PARAM.findall(route.path)
     ]
     operation: dict[str, Any] = {
         "operationId": name,
@@ -131,6 +165,22 @@ def _operation(route: Route, name: str) -> dict[str, Any]:
     }
     if name == "openapi":
         operation["responses"]["200"]["content"] = {"application/json": {"schema": {"type": "object"}}}
+    if name == "metrics":
+        operation["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
+    if name in _PROBES:  # their 503 is the same document reporting the failure, not a problem
+        operation["responses"]["503"] = {
+            **operation["responses"]["200"],
+            "description": "Not ready / unhealthy",
+        }
+    if route.path not in QUIET_PATHS:  # rate-limited (docs/api.md#rate-limits)
+        operation["responses"]["429"] = {
+            "description": "Rate limited; retry after Retry-After seconds",
+            "content": _PROBLEM,
+            "headers": {
+                header: {"schema": {"type": "integer"}, "description": description}
+                for header, description in _RATE_LIMIT_HEADERS.items()
+            },
+        }
     if request:
         operation["requestBody"] = {
             "required": True,
@@ -138,8 +188,8 @@ def _operation(route: Route, name: str) -> dict[str, Any]:
         }
     if auth:
         operation["security"] = [{"bearer": []}]
-    if status == 201 and name not in ("register_user", "open_wallet"):
-        operation["responses"]["201"]["headers"] = {
+    if _IDEMPOTENCY in parameters:
+        operation["responses"][str(status)]["headers"] = {
             "Idempotent-Replayed": {
                 "schema": {"type": "string"},
                 "description": "true on a replayed response",

@@ -10,6 +10,7 @@ from uuid import UUID
 from paybridge.application.pagination import encode_cursor
 from paybridge.application.ports.security import IssuedToken
 from paybridge.application.ports.storage import Page
+from paybridge.domain.flow_events import rate_text
 from paybridge.domain.transactions import LedgerEntry, Transaction
 from paybridge.domain.users import User
 from paybridge.domain.wallets import Wallet
@@ -47,6 +48,8 @@ def wallet(w: Wallet) -> dict[str, Any]:
         "currency": w.currency.code,
         "status": w.status.value,
         "balance": w.balance,
+        "held": w.held,
+        "available": w.available,
         "version": w.version,
         "created_at": timestamp(w.created_at),
         "updated_at": timestamp(w.updated_at),
@@ -67,6 +70,15 @@ def transaction(t: Transaction) -> dict[str, Any]:
         "metadata": dict(t.metadata),
         "created_at": timestamp(t.created_at),
         "completed_at": timestamp(t.completed_at),
+        "reversed_amount": t.reversed_amount,
+        "original_transaction_id": _id(t.original_transaction_id),
+        "exchange": None
+        if t.exchange is None
+        else {
+            "rate": rate_text(t.exchange.rate),
+            "destination_amount": t.exchange.destination_amount.amount,
+            "destination_currency": t.exchange.destination_amount.currency.code,
+        },
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from starlette.responses import Response
@@ -16,6 +17,7 @@ from paybridge.domain.errors import (
     PayBridgeError,
     PermissionDenied,
     TemporarilyUnavailable,
+    TooManyRequests,
     ValidationFailed,
 )
 from paybridge.entrypoints.http.encoding import dumps
@@ -31,6 +33,7 @@ _STATUS_BY_CATEGORY: tuple[tuple[type[PayBridgeError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (BusinessRuleViolation, 422),
+    (TooManyRequests, 429),
     (TemporarilyUnavailable, 503),
 )
 
@@ -61,13 +64,30 @@ def problem_body(error: PayBridgeError, status: int) -> dict[str, Any]:
     return body
 
 
+def rate_limit_headers(
+    limit: int, remaining: int, reset_seconds: float, period: float | None
+) -> dict[str, str]:
+    """`RateLimit-Limit`, `-Remaining`, `-Reset` (whole seconds until the quota is full again) and, with the
+    period, `RateLimit-Policy` (`100;w=60`)."""
+    headers = {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(remaining),
+        "RateLimit-Reset": str(math.ceil(reset_seconds)),
+    }
+    if period is not None:
+        headers["RateLimit-Policy"] = f"{limit};w={math.ceil(period)}"
+    return headers
+
+
 def problem_response(error: PayBridgeError) -> Response:
     status = status_for(error)
     headers: dict[str, str] = {}
     if isinstance(error, AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="paybridge"'
-    if isinstance(error, TemporarilyUnavailable | IdempotencyRequestInProgress):
+    if isinstance(error, TemporarilyUnavailable | IdempotencyRequestInProgress | TooManyRequests):
         headers["Retry-After"] = str(error.retry_after_seconds)
+    if isinstance(error, TooManyRequests) and error.limit is not None:
+        headers.update(rate_limit_headers(error.limit, 0, error.reset_seconds or 0, error.period_seconds))
     if error.replayed:
         headers["Idempotent-Replayed"] = "true"
     return Response(

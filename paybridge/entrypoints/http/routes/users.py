@@ -28,7 +28,8 @@ def routes(container: Container) -> list[Route]:
 
     async def token(request: Request) -> Response:
         body = await read_json(request, "TokenRequest", max_bytes)
-        issued = await issue_token(body["email"], body["password"])
+        client = request.client.host if request.client else None  # as resolved by TrustedProxyMiddleware
+        issued = await issue_token(body["email"], body["password"], client=client)
         return json_response(presenters.token(issued))
 
     async def me(request: Request) -> Response:

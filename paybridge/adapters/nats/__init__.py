@@ -1,0 +1,1 @@
+"""NATS adapters: the JetStream publisher of the outbox relay."""

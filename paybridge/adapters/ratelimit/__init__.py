@@ -1,0 +1,1 @@
+"""Rate limiters: per process (`InMemoryRateLimiter`) and shared through Redis (`RedisRateLimiter`)."""
