@@ -17,7 +17,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--seconds", type=float, default=20.0, help="measured seconds per case (after warm-up)"
     )
-    parser.add_argument("--warmup", type=float, default=5.0, help="warm-up seconds before each case")
+    parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds before each case")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=_ints, default=[8, 16, 64], help="transfer concurrencies")
     parser.add_argument("--extra-connections", type=int, default=16, help="concurrency of the other cases")

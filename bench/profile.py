@@ -28,23 +28,32 @@ from bench.run import prepare
 from bench.runner import run_wrk, serve, server_env
 from bench.sampling import Meter, proc_cpu
 
-# Innermost frame's file -> library (first match wins; stdlib modules are matched by their path tail).
+# Innermost frame's file (as py-spy prints it: relative to its sys.path entry) -> library; first match wins.
 LIBRARIES = [
-    ("psycopg + pool (driver)", ("/psycopg/", "/psycopg_pool/", "/psycopg_binary/")),
-    ("logging + JSON formatter", ("/logging/", "/pythonjsonlogger/", "paybridge/adapters/logging/")),
-    ("prometheus_client (metrics)", ("/prometheus_client/", "paybridge/adapters/prometheus/")),
-    ("PyJWT + hmac (auth)", ("/jwt/", "/hmac.py", "paybridge/adapters/security/")),
-    ("jsonschema (body validation)", ("/jsonschema/", "/referencing/", "/jsonschema_specifications/")),
-    ("json / orjson", ("/json/", "orjson")),
-    ("hypercorn + h11 (HTTP server)", ("/hypercorn/", "/h11/", "/h2/", "/priority/")),
-    ("Starlette", ("/starlette/",)),
+    ("psycopg + pool (driver)", ("psycopg/", "psycopg_pool/", "psycopg_binary/")),
+    ("logging + JSON formatter", ("logging/", "pythonjsonlogger/", "paybridge/adapters/logging/")),
+    ("prometheus_client (metrics)", ("prometheus_client/", "paybridge/adapters/prometheus/")),
+    ("PyJWT + hmac (auth)", ("jwt/", "hmac.py", "paybridge/adapters/security/")),
+    ("jsonschema (body validation)", ("jsonschema/", "referencing/", "jsonschema_specifications/")),
+    ("json / orjson", ("json/", "orjson")),
+    ("hypercorn + h11 (HTTP server)", ("hypercorn/", "h11/", "h2/", "priority/")),
+    ("Starlette", ("starlette/",)),
     ("PayBridge HTTP layer", ("paybridge/entrypoints/",)),
     ("PayBridge application + domain", ("paybridge/application/", "paybridge/domain/")),
     ("PayBridge PostgreSQL adapters", ("paybridge/adapters/postgres/",)),
-    ("tenacity", ("/tenacity/",)),
+    ("PayBridge other adapters", ("paybridge/",)),
+    ("tenacity", ("tenacity/",)),
     ("dependency_injector", ("dependency_injector",)),
-    ("asyncio + uvloop (event loop)", ("/asyncio/", "/uvloop/")),
+    ("asyncio + uvloop (event loop)", ("asyncio/", "uvloop/")),
 ]
+_FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
+
+
+def _file(frame: str) -> str:
+    match = _FRAME.match(frame)
+    return match["file"] if match else frame
+
+
 # Steps of a request, inclusive: a sample counts when any frame of its stack matches.
 STEPS = [
     ("authenticate (JWT verify)", r"^authenticate \(.*auth\.py"),
@@ -55,9 +64,8 @@ STEPS = [
     ("COMMIT", r"^commit \(.*adapters/postgres/uow\.py"),
     ("posting parameters (ledger.posting_params)", r"^posting_params \("),
     ("idempotency fingerprint + snapshots", r"^(fingerprint|_with_outcome) \(.*application/idempotency\.py"),
-    ("logging calls", r"^(info|warning|_log|handle|emit) \(.*/logging/"),
-    ("metrics calls", r"/prometheus_client/|adapters/prometheus/"),
-    ("hypercorn protocol handling", r"/hypercorn/"),
+    ("metrics calls", r"\(prometheus_client/|\(paybridge/adapters/prometheus/"),
+    ("logging (JSON formatter)", r"\(pythonjsonlogger/|\(paybridge/adapters/logging/"),
 ]
 
 
@@ -70,13 +78,17 @@ def fold(raw: str) -> Counter[tuple[str, ...]]:
     return stacks
 
 
-def summarise(stacks: Counter[tuple[str, ...]]) -> tuple[dict[str, float], dict[str, float]]:
+def summarise(
+    stacks: Counter[tuple[str, ...]],
+) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
     total = sum(stacks.values()) or 1
     libraries: Counter[str] = Counter()
     steps: Counter[str] = Counter()
+    leaves: Counter[str] = Counter()
     for stack, count in stacks.items():
+        leaves[stack[-1]] += count
         library = next((name for frame in reversed(stack) for name, marks in LIBRARIES
-                        if any(mark in frame for mark in marks)), "other (stdlib, C calls)")  # fmt: skip
+                        if _file(frame).startswith(marks)), "other (stdlib)")  # fmt: skip
         libraries[library] += count
         for name, pattern in STEPS:
             if any(re.search(pattern, frame) for frame in stack):
@@ -84,6 +96,7 @@ def summarise(stacks: Counter[tuple[str, ...]]) -> tuple[dict[str, float], dict[
     return (
         {k: v / total for k, v in libraries.most_common()},
         {k: v / total for k, v in steps.most_common()},
+        {k: v / total for k, v in leaves.most_common(15)},
     )
 
 
@@ -120,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         window = meter.stop()
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     cpu_ms = window.cores["server"] * window.seconds / max(requests, 1) * 1000
-    libraries, steps = summarise(fold(out.read_text()))
+    libraries, steps, leaves = summarise(fold(out.read_text()))
     if args.keep_raw:
         Path(args.keep_raw).write_text(out.read_text())
     out.unlink(missing_ok=True)
@@ -129,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     for title, table in (
         ("self time by library (innermost frame)", libraries),
         ("inclusive time by step", steps),
+        ("hottest innermost frames (self)", leaves),
     ):
         print(f"| {title} | share | µs per transfer |\n|---|---:|---:|")
         for name, share in table.items():

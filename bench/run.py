@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                 k: v for k, v in vars(args).items() if isinstance(v, int | float | str | list | bool | None)
             },
         }
-        print(f"bench database on {pg.origin}; seeding {args.wallets} wallets", flush=True)
+        print(f"bench database {url.rsplit('/', 1)[-1]} on {pg.origin}; seeding {args.wallets} wallets", flush=True)
         wallets, wallet_file = prepare(url, args)
         stack.callback(wallet_file.unlink, missing_ok=True)
         problems = check_ceiling_a(url)

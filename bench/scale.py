@@ -2,7 +2,7 @@
 
 For each size, a dedicated pair of users (not among the wallets the load uses) gets `rows` transfers between
 their two wallets, bulk-inserted with SQL that keeps every ledger rule — two entries per transfer summing to
-zero, `balance_after` the running balance, the wallet balances unchanged at the end (an even number of
+zero, one published outbox event each, `balance_after` the running balance, the wallet balances unchanged at the end (an even number of
 alternating transfers). For speed the rows go in with triggers off (session_replication_role = replica,
 when the role may; else with the deferred checks on, ~3x slower) and are then checked set-wise against the
 same rules the triggers enforce. The list queries are then taken from the app itself (bench/transfer_sql.py
@@ -52,6 +52,16 @@ SELECT md5(%(salt)s || i)::uuid,
 """
 
 
+# Each transfer's announcement, already published (as if the relay had sent it): the audit's rule.
+_EVENTS = """
+INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, payload, created_at, published_at)
+SELECT md5('event-' || %(salt)s || i)::uuid, 'transaction', md5(%(salt)s || i)::uuid::text, 'transfer.completed',
+       jsonb_build_object('transaction_id', md5(%(salt)s || i)::uuid, 'amount', 1, 'currency', 'USD'),
+       %(base)s::timestamptz + i * interval '1 microsecond', %(base)s::timestamptz + i * interval '1 microsecond'
+  FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) AS i
+"""
+
+
 @dataclass(frozen=True)
 class History:
     rows: int
@@ -88,6 +98,7 @@ def seed_history(url: str, rows: int) -> History:
             batch = {**params, "lo": lo, "hi": min(lo + BATCH - 1, rows)}
             conn.execute(_TRANSACTIONS, batch)
             conn.execute(_ENTRIES, batch)
+            conn.execute(_EVENTS, batch)
             conn.commit()  # the deferred checks (entries balance, two entries per transaction) run here
         conn.execute("SET session_replication_role = DEFAULT")
         _verify(conn, owner, other, rows)

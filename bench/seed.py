@@ -1,6 +1,7 @@
 """Seeding a benchmark database quickly and correctly: users, funded USD wallets and, for each wallet, the
 deposit transaction and ledger entries that explain its balance (so `balance = sum(entries)` and the
-settlement account mirrors every deposit), written in bulk SQL. Tokens are minted with the server's secret."""
+settlement account mirrors every deposit) and the deposit's outbox event (already published: the relay need
+not send the seed), written in bulk SQL. Tokens are minted with the server's secret."""
 
 from __future__ import annotations
 
@@ -59,6 +60,12 @@ def seed(database_url: str, wallets: int, balance: int, currency: str = "USD") -
                 SELECT t.id, t.destination_wallet_id, %(balance)s, %(currency)s, %(balance)s, now() FROM t
                 UNION ALL
                 SELECT t.id, %(settlement)s, -%(balance)s, %(currency)s, 0, now() FROM t
+            ), o AS (
+                INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, payload, created_at, published_at)
+                SELECT gen_random_uuid(), 'transaction', t.id::text, 'deposit.completed',
+                       jsonb_build_object('transaction_id', t.id, 'amount', %(balance)s, 'currency', %(currency)s),
+                       now(), now()
+                  FROM t
             )
             SELECT w.id::text, w.user_id::text FROM w
             """,

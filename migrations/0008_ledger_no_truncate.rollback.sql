@@ -1,0 +1,1 @@
+DROP TRIGGER ledger_entries_no_truncate ON ledger_entries;
