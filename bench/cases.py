@@ -4,6 +4,7 @@ runs every case once per round, in the order `build_cases` gives (A B C, A B C, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -17,10 +18,31 @@ from bench import relay_case
 from bench.ceiling_script import CEILING_A, CEILING_B
 from bench.pgbench import percentile, run_pgbench
 from bench.postgres import Backends, PgServer
-from bench.runner import Server, run_wrk
+from bench.runner import Server, run_wrk, serve
 from bench.sampling import Meter, Window, rss_bytes, worker_split
 from bench.scale import History
 from bench.seed import SeededWallet
+
+
+class Servers:
+    """The API servers of a bench, started when a case first needs one; `stop()` frees their connections."""
+
+    def __init__(self, specs: dict[str, tuple[dict[str, str], str]], workers: int) -> None:
+        self._specs = specs  # name -> (environment, kind)
+        self._workers = workers
+        self._running: dict[str, tuple[Server, contextlib.ExitStack]] = {}
+
+    def __getitem__(self, name: str) -> Server:
+        if name not in self._running:
+            env, kind = self._specs[name]
+            stack = contextlib.ExitStack()
+            self._running[name] = (stack.enter_context(serve(env, self._workers, kind=kind)), stack)
+        return self._running[name][0]
+
+    def stop(self) -> None:
+        while self._running:
+            _, (_, stack) = self._running.popitem()
+            stack.close()
 
 
 @dataclass
@@ -30,10 +52,25 @@ class Bench:
     url: str
     wallets: list[SeededWallet]
     wallet_file: Path
-    servers: dict[str, Server]
+    servers: Servers
     backends: Backends | None
     nats_url: str | None = None
     histories: dict[int, History] = field(default_factory=dict)
+
+    def make_room(self, connections: int) -> None:
+        """Enough free server connections for `connections` pgbench clients (idle API pools stopped if need be)."""
+        for attempt in range(2):
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                row = conn.execute(
+                    "SELECT current_setting('max_connections')::int"
+                    " - current_setting('superuser_reserved_connections')::int - count(*) FROM pg_stat_activity"
+                ).fetchone()
+            free = int(row[0]) if row else 0
+            if free >= connections + 5:
+                return
+            if attempt == 0:
+                self.servers.stop()
+        raise RuntimeError(f"pgbench -c {connections} needs as many connections; {free} free on the server")
 
     def meter(self, server: str | None = None) -> Meter:
         groups: dict[str, Callable[[], list[int]]] = {}
@@ -128,6 +165,7 @@ def run_ceiling(bench: Bench, case: Case) -> dict[str, Any]:
     ceiling_a = case.options["script"] == "a"
     wallets = bench.args.hot if case.options.get("hot") else len(bench.wallets)
     defines = {"n": str(wallets), **({"prepared": "0"} if ceiling_a else {})}
+    bench.make_room(case.connections)
     before = _max_seq(bench.url) if ceiling_a else 0
     run = run_pgbench(
         bench.pg.pgbench,

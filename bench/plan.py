@@ -34,6 +34,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--smoke", action="store_true", help="the harness check of `make test`: tiny and fast"
     )
+    parser.add_argument("--render", default=None, help="only rewrite results.md from this results.json")
     args = parser.parse_args(argv)
     if args.smoke:
         args.seconds, args.warmup, args.rounds, args.connections = 1.0, 0.0, 1, [4]

@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.postgres import find_server, fresh_database
-from bench.run import prepare
+from bench.run import prepare, stop_on_sigterm
 from bench.runner import run_wrk, serve, server_env
 from bench.sampling import Meter, proc_cpu
 
@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wallets", type=int, default=10_000)
     parser.add_argument("--keep-raw", default=None, help="also save py-spy's folded stacks here")
     args = parser.parse_args(argv)
+    stop_on_sigterm()
     args.hot, args.workers = 10, 2
     pyspy = str(Path(sys.executable).with_name("py-spy"))
     with contextlib.ExitStack() as stack:

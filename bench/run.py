@@ -6,16 +6,19 @@
 Finds PostgreSQL (bench/postgres.py), creates a fresh database, migrates, seeds the wallets, the ceiling B
 tables and the scale histories, checks that ceiling A still sends the transfer's SQL, starts the servers
 (`paybridge serve --workers N` with everything on, the same with metrics and logs off, the app under
-uvicorn), then runs every case once per round, round after round, and writes results.json + results.md.
+uvicorn — each started when a case first needs it, and stopped when a pgbench case needs their connections),
+then runs every case once per round, round after round, and writes results.json + results.md.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,13 +29,13 @@ from typing import Any
 
 import psycopg
 
-from bench import relay_case, report
-from bench.cases import Bench
+from bench import relay_case, report, targets
+from bench.cases import Bench, Servers
 from bench.ceiling_a import drift
 from bench.ceiling_script import CEILING_B_SCHEMA
 from bench.plan import build_cases, parse_args
 from bench.postgres import Backends, describe, find_server, fresh_database
-from bench.runner import OBSERVABILITY_OFF, REPO, require_wrk, serve, server_env
+from bench.runner import OBSERVABILITY_OFF, REPO, require_wrk, server_env
 from bench.scale import explain, seed_history
 from bench.seed import index_wallets, seed
 from bench.transfer_sql import capture_transfer
@@ -74,7 +77,8 @@ def prepare(url: str, args: Any) -> tuple[list[Any], Path]:
     with psycopg.connect(url) as conn:
         conn.execute(CEILING_B_SCHEMA.read_text())
         conn.execute(
-            "INSERT INTO ceiling_b.wallets (id, balance) SELECT g, 1000000000000000"
+            "INSERT INTO ceiling_b.wallets (id, user_id, currency, status, balance)"
+            " SELECT ceiling_b.wallet_id(g), gen_random_uuid(), 'USD', 'ACTIVE', 1000000000000000"
             " FROM generate_series(1, %s) AS g",
             (args.wallets,),
         )
@@ -109,8 +113,32 @@ def _run(bench: Bench, cases: list[Any], rounds: int) -> list[dict[str, Any]]:
     return results
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM (and SIGINT, also when started in the background) unwinds like Ctrl-C: servers, relay and the
+    bench database are cleaned up."""
+
+    def unwind(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, unwind)
+    signal.signal(signal.SIGINT, unwind)
+
+
+def rerender(path: Path) -> int:
+    """results.md again from a results.json (after the report code changed)."""
+    saved = json.loads(path.read_text())
+    args = argparse.Namespace(**{**vars(parse_args(["--no-uvicorn"])), **saved["meta"]["args"], "only": None})
+    markdown = render(saved["meta"], build_cases(args), saved["results"])
+    path.with_name("results.md").write_text(markdown)
+    print(markdown)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render:
+        return rerender(Path(args.render))
+    stop_on_sigterm()
     require_wrk()
     cases = build_cases(args)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -129,7 +157,10 @@ def main(argv: list[str] | None = None) -> int:
                 k: v for k, v in vars(args).items() if isinstance(v, int | float | str | list | bool | None)
             },
         }
-        print(f"bench database {url.rsplit('/', 1)[-1]} on {pg.origin}; seeding {args.wallets} wallets", flush=True)
+        print(
+            f"bench database {url.rsplit('/', 1)[-1]} on {pg.origin}; seeding {args.wallets} wallets",
+            flush=True,
+        )
         wallets, wallet_file = prepare(url, args)
         stack.callback(wallet_file.unlink, missing_ok=True)
         problems = check_ceiling_a(url)
@@ -142,10 +173,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"seeding a history of {rows:,} transfers", flush=True)
             histories[rows] = seed_history(url, rows)
         env = server_env(DATABASE_URL=url)
-        servers = {"hypercorn": stack.enter_context(serve(env, args.workers))}
-        servers["quiet"] = stack.enter_context(serve({**env, **OBSERVABILITY_OFF}, args.workers))
-        if not args.no_uvicorn:
-            servers["uvicorn"] = stack.enter_context(serve(env, args.workers, kind="uvicorn"))
+        servers = Servers(
+            {
+                "hypercorn": (env, "hypercorn"),
+                "quiet": ({**env, **OBSERVABILITY_OFF}, "hypercorn"),
+                "uvicorn": (env, "uvicorn"),
+            },
+            args.workers,
+        )
+        stack.callback(servers.stop)
         nats_url = None if args.no_relay else stack.enter_context(relay_case.nats_server())
         backends = Backends(url) if pg.local else None
         if backends is not None:
@@ -181,6 +217,7 @@ def render(meta: dict[str, Any], cases: list[Any], results: list[dict[str, Any]]
         f"Load average (1/5/15 min) before: {load(m['load_before'])}; after: {load(m['load_after'])}.",
         "",
         report.tables(cases, results, meta),
+        *targets.table(report.by_key(results), meta["args"]),
     ]
     for name, plan in meta.get("plans", {}).items():
         lines += [f"#### EXPLAIN (ANALYZE, BUFFERS): {name}", "", "```", plan, "```", ""]

@@ -4,9 +4,10 @@ drift? Not part of `make bench` (which already takes ~35 min).
     .venv/bin/python -m bench.soak [--minutes 10] [--fraction 0.7] [--connections 16] [--window 60]
 
 Same set-up as `make bench` (fresh database, 10,000 funded wallets, `paybridge serve --workers 2`, everything
-on). A probe (warm-up, then a closed-loop wrk run) measures the maximum; then wrk runs back-to-back windows
-with a pause before every request on each connection (bench/transfer_paced.lua), re-tuned after each window
-so the rate stays at the target. Per window: req/s, p50/p99, errors, the server's RSS and CPU.
+on). A probe (warm-up, then a closed-loop wrk run) measures the maximum; after two unrecorded 10 s calibration
+runs, wrk runs back-to-back windows with a pause before every request on each connection
+(bench/transfer_paced.lua), re-tuned after each window so the rate stays at the target. Per window: req/s,
+p50/p99, errors, the server's RSS and CPU.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.postgres import find_server, fresh_database
-from bench.run import REPO, prepare
+from bench.run import REPO, prepare, stop_on_sigterm
 from bench.runner import run_wrk, serve, server_env
 from bench.sampling import Meter, rss_bytes
 
@@ -41,6 +42,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def retune(pause: float, connections: int, target: float, measured: float) -> float:
+    """Each connection should send one request per connections/target seconds: move the pause by the gap."""
+    return max(pause + connections * 1000 * (1 / target - 1 / max(measured, 1e-9)), 0.0)
+
+
 def soak(url: str, wallet_file: Path, args: argparse.Namespace) -> dict[str, Any]:
     with serve(server_env(DATABASE_URL=url), args.workers) as server:
         paced = lambda pause: [str(wallet_file), "0", f"s{uuid.uuid4().hex[:10]}", f"{pause:.3f}"]  # noqa: E731
@@ -49,6 +55,9 @@ def soak(url: str, wallet_file: Path, args: argparse.Namespace) -> dict[str, Any
         target = probe["rps"] * args.fraction
         # each connection: one request per (latency + pause) = connections / target seconds
         pause = max(args.connections / target * 1000 - probe["p50_ms"], 0.0)
+        for _ in range(2):  # calibration, not recorded: settle the pace before the first measured window
+            calibration = run_wrk(server.url, "transfer_paced.lua", paced(pause), args.connections, 10)
+            pause = retune(pause, args.connections, target, calibration["rps"])
         windows: list[dict[str, Any]] = []
         for index in range(max(1, round(args.minutes * 60 / args.window))):
             meter = Meter({"server": server.pids})
@@ -62,8 +71,7 @@ def soak(url: str, wallet_file: Path, args: argparse.Namespace) -> dict[str, Any
                       "server_cores": round(cpu.cores["server"], 3), "machine_cores": round(cpu.machine_cores, 3)}  # fmt: skip
             windows.append(window)
             print(json.dumps(window), flush=True)
-            # re-tune: the period each connection should keep, minus what a request now takes
-            pause = max(pause + args.connections * 1000 * (1 / target - 1 / max(summary["rps"], 1e-9)), 0.0)
+            pause = retune(pause, args.connections, target, summary["rps"])
     first, last = windows[0], windows[-1]
     return {"probe_rps": probe["rps"], "probe_p99_ms": probe["p99_ms"], "target_rps": target, "windows": windows,
             "rss_growth": last["rss_mb"] / first["rss_mb"] - 1, "p99_drift": last["p99_ms"] / first["p99_ms"] - 1,
@@ -86,6 +94,7 @@ def markdown(result: dict[str, Any], args: argparse.Namespace, load: tuple[float
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    stop_on_sigterm()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     output = Path(args.output or REPO / ".paybridge" / "bench" / f"soak-{stamp}")
     output.mkdir(parents=True, exist_ok=True)

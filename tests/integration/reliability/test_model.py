@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, precondition, rule
 
+from bench.bank_check import run_audit
 from paybridge.application.idempotency import MovementResult
 from paybridge.application.ports.security import Principal
 from paybridge.application.use_cases.holds import PlaceHoldCommand
@@ -27,10 +28,10 @@ from paybridge.application.use_cases.reversals import ReverseCommand
 from paybridge.bootstrap import Container, start, stop
 from paybridge.domain.errors import PayBridgeError
 from paybridge.domain.users import Role
-from tests.ops.ledger_data import run_audit
 from tests.support.containers import make_container
 from tests.support.ledger_model import LedgerModel
 from tests.support.postgres import DatabaseFactory
+from tests.support.server import server_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 # Errors the service stores with the Idempotency-Key, so a replay answers them again whatever changed since.
@@ -258,5 +259,5 @@ def test_the_service_behaves_like_the_model(model_database: str) -> None:
     finally:
         loop.run_until_complete(stop(container))
         loop.close()
-    audit = run_audit(model_database)
-    assert audit.returncode == 0, audit.stderr + str(audit.report)
+    code, report, stderr = run_audit(model_database, server_env(None))
+    assert code == 0, f"{stderr} {report}"
