@@ -25,6 +25,7 @@ WITH legs AS (
        FOR UPDATE
 ), planned AS (
     SELECT k.id, l.delta, l.held_delta, l.currency, l.charge,
+           k.balance + l.delta AS balance_after, k.held + l.held_delta AS held_after,
            k.currency = l.currency AS currency_ok,
            (k.status = 'ACTIVE' OR (l.delta = 0 AND l.held_delta <= 0)) AS status_ok,
            (k.kind = 'SYSTEM' OR (k.balance + l.delta - (k.held + l.held_delta) >= 0
@@ -67,7 +68,10 @@ WITH legs AS (
       FROM conditions c
 ), moved AS (
     UPDATE wallets w
-       SET balance = w.balance + p.delta, held = w.held + p.held_delta,
+       -- Absolute values computed from the row as `locked` read it under the lock (current), not
+       -- `w.balance + delta` on the version this statement's snapshot started from: a credit committed by
+       -- another transaction just before we took the lock would otherwise be checked against stale values.
+       SET balance = p.balance_after, held = p.held_after,
            usage_day = p.usage_day, usage_day_amount = p.usage_day_amount,
            usage_month = p.usage_month, usage_month_amount = p.usage_month_amount,
            version = w.version + 1, updated_at = $11
@@ -138,5 +142,5 @@ SELECT quote_literal(hashtextextended(g.key, 0)) AS lock_key,
 BEGIN;
 EXECUTE pb_lock(:lock_key, :verified_actor, :idem_key);
 EXECUTE pb_wallets(:wallet_ids);
-EXECUTE pb_post(:wallet_ids, '{USD,USD}', '{-1,1}', '{0,0}', '{1,0}', '{2026-11-28,NULL}', '{2026-11-01,NULL}', '{NULL,NULL}', '{NULL,NULL}', :verified_actor, :now, :id, 'TRANSFER', 'COMPLETED', '1', 'USD', :source_wallet_id, :destination_wallet_id, :initiated_by, NULL, NULL, '{}', :completed_at, NULL, NULL, NULL, NULL, :correlation_id, :event_ids, '{transaction}', :event_aggregate_ids, '{transfer.completed}', '{"{\"transaction_id\": \"01a221e0-c0eb-7e77-8ec1-450e2dcd411d\", \"type\": \"TRANSFER\", \"status\": \"COMPLETED\", \"amount\": 1, \"currency\": \"USD\", \"source_wallet_id\": \"24d9ff09-7b6c-4087-a0de-5cd6578444a1\", \"destination_wallet_id\": \"ccbf1cce-c39d-4133-85ce-3c1ef82a0a0a\", \"initiated_by\": \"e8d4aedc-c3ba-4406-b659-26df738024e3\", \"reference\": null, \"description\": null, \"metadata\": {}, \"completed_at\": \"2026-11-28T11:18:27.305824+00:00\"}"}', :idem_principal_id, :idem_key, '9f9f3a4d8b95f46857d934701296739e7dea741f5c6f389c668421d2a510f62c', '{"transaction": {"id": "01a221e0-c0eb-7e77-8ec1-450e2dcd411d", "type": "TRANSFER", "status": "COMPLETED", "amount": 1, "currency": "USD", "source_wallet_id": "24d9ff09-7b6c-4087-a0de-5cd6578444a1", "destination_wallet_id": "ccbf1cce-c39d-4133-85ce-3c1ef82a0a0a", "initiated_by": "e8d4aedc-c3ba-4406-b659-26df738024e3", "reference": null, "description": null, "metadata": {}, "created_at": "2026-11-28T11:18:27.305824+00:00", "completed_at": "2026-11-28T11:18:27.305824+00:00", "reversed_amount": 0, "original_transaction_id": null, "exchange": null}}', :idem_expires_at);
+EXECUTE pb_post(:wallet_ids, '{USD,USD}', '{-1,1}', '{0,0}', '{1,0}', '{2026-11-28,NULL}', '{2026-11-01,NULL}', '{NULL,NULL}', '{NULL,NULL}', :verified_actor, :now, :id, 'TRANSFER', 'COMPLETED', '1', 'USD', :source_wallet_id, :destination_wallet_id, :initiated_by, NULL, NULL, '{}', :completed_at, NULL, NULL, NULL, NULL, :correlation_id, :event_ids, '{transaction}', :event_aggregate_ids, '{transfer.completed}', '{"{\"transaction_id\": \"01a22218-59ef-7277-b8cd-f7d7d72d21c8\", \"type\": \"TRANSFER\", \"status\": \"COMPLETED\", \"amount\": 1, \"currency\": \"USD\", \"source_wallet_id\": \"0eb4b749-ef07-4e28-af09-30c085b7499a\", \"destination_wallet_id\": \"53c53109-4308-40b1-a1c4-763135967740\", \"initiated_by\": \"47f62f01-731e-48f5-9371-90b09ad9608b\", \"reference\": null, \"description\": null, \"metadata\": {}, \"completed_at\": \"2026-11-28T12:19:10.957683+00:00\"}"}', :idem_principal_id, :idem_key, '9b35bdf5a0fba7bc2c82d8b0218b18e103bfa0a72521cf0172b62a437f749317', '{"transaction": {"id": "01a22218-59ef-7277-b8cd-f7d7d72d21c8", "type": "TRANSFER", "status": "COMPLETED", "amount": 1, "currency": "USD", "source_wallet_id": "0eb4b749-ef07-4e28-af09-30c085b7499a", "destination_wallet_id": "53c53109-4308-40b1-a1c4-763135967740", "initiated_by": "47f62f01-731e-48f5-9371-90b09ad9608b", "reference": null, "description": null, "metadata": {}, "created_at": "2026-11-28T12:19:10.957683+00:00", "completed_at": "2026-11-28T12:19:10.957683+00:00", "reversed_amount": 0, "original_transaction_id": null, "exchange": null}}', :idem_expires_at);
 COMMIT;

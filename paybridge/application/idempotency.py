@@ -120,7 +120,14 @@ class IdempotentMovements:
             record = IdempotencyRecord(principal_id, key, print_, {}, now, now + self._ttl)
             try:
                 posting = await plan(uow)
-                refusal = await uow.ledger.post(posting, _with_outcome(record, posting))
+                try:
+                    refusal = await uow.ledger.post(posting, _with_outcome(record, posting))
+                except (BusinessRuleViolation, NotFound) as error:
+                    # A constraint refused the statement although its own checks passed under lock: a race
+                    # that a re-run resolves. The transaction is aborted, so no outcome may be stored in it.
+                    raise ConcurrencyConflict(
+                        "the database refused the posting", reason="constraint"
+                    ) from error
                 if refusal is not None:
                     raise explain_refusal(posting, refusal.states, refusal.conditions)
             except (BusinessRuleViolation, NotFound) as error:

@@ -45,6 +45,7 @@ WITH legs AS (
        FOR UPDATE
 ), planned AS (
     SELECT k.id, l.delta, l.held_delta, l.currency, l.charge,
+           k.balance + l.delta AS balance_after, k.held + l.held_delta AS held_after,
            k.currency = l.currency AS currency_ok,
            (k.status = 'ACTIVE' OR (l.delta = 0 AND l.held_delta <= 0)) AS status_ok,
            (k.kind = 'SYSTEM' OR (k.balance + l.delta - (k.held + l.held_delta) >= 0
@@ -100,7 +101,10 @@ _DECISION: LiteralString = """
       FROM conditions c
 ), moved AS (
     UPDATE wallets w
-       SET balance = w.balance + p.delta, held = w.held + p.held_delta,
+       -- Absolute values computed from the row as `locked` read it under the lock (current), not
+       -- `w.balance + delta` on the version this statement's snapshot started from: a credit committed by
+       -- another transaction just before we took the lock would otherwise be checked against stale values.
+       SET balance = p.balance_after, held = p.held_after,
            usage_day = p.usage_day, usage_day_amount = p.usage_day_amount,
            usage_month = p.usage_month, usage_month_amount = p.usage_month_amount,
            version = w.version + 1, updated_at = %(now)s
