@@ -55,17 +55,32 @@ def _file(frame: str) -> str:
 
 
 # Steps of a request, inclusive: a sample counts when any frame of its stack matches.
-STEPS = [
-    ("authenticate (JWT verify)", r"^authenticate \(.*auth\.py"),
-    ("read + validate the JSON body", r"^read_json \("),
-    ("TransferMoney use case (incl. SQL)", r"^_execute \(.*move_money\.py"),
-    ("SQL round trips (PostgresSession)", r"^(_run|execute) \(.*adapters/postgres/session\.py"),
-    ("pool getconn/putconn (incl. check)", r"^(getconn|putconn) \(.*psycopg_pool"),
-    ("COMMIT", r"^commit \(.*adapters/postgres/uow\.py"),
-    ("posting parameters (ledger.posting_params)", r"^posting_params \("),
-    ("idempotency fingerprint + snapshots", r"^(fingerprint|_with_outcome) \(.*application/idempotency\.py"),
-    ("metrics calls", r"\(prometheus_client/|\(paybridge/adapters/prometheus/"),
-    ("logging (JSON formatter)", r"\(pythonjsonlogger/|\(paybridge/adapters/logging/"),
+STEPS = [  # py-spy names methods Class.method: match the name after the last dot
+    ("the whole request (ASGI app, from Starlette in)", r"^Starlette\.__call__ \(starlette/"),
+    ("middleware before the route (metrics, context, CORS, limits)", r"Middleware\.__call__ \(paybridge/"),
+    ("route handler: transfer()", r"(^|\.)transfer \(paybridge/entrypoints/http/routes/money\.py"),
+    ("authenticate (JWT verify)", r"(^|\.)authenticate \(paybridge/entrypoints/http/auth\.py"),
+    ("read + validate the JSON body", r"(^|\.)read_json \(paybridge/"),
+    (
+        "TransferMoney use case (incl. SQL)",
+        r"(^|\.)_execute \(paybridge/application/use_cases/move_money\.py",
+    ),
+    (
+        "statements (PostgresSession: send, wait, rows)",
+        r"(^|\.)(_run|execute) \(paybridge/adapters/postgres/session\.py",
+    ),
+    ("pool getconn/putconn (check = an empty query)", r"(^|\.)(getconn|putconn) \(psycopg_pool/"),
+    ("COMMIT", r"(^|\.)commit \(paybridge/adapters/postgres/uow\.py"),
+    ("ROLLBACK-free exit (putconn)", r"(^|\.)__aexit__ \(paybridge/adapters/postgres/uow\.py"),
+    ("posting parameters (ledger.posting_params)", r"(^|\.)posting_params \(paybridge/"),
+    (
+        "idempotency fingerprint + outcome snapshot",
+        r"(^|\.)(fingerprint|_with_outcome) \(paybridge/application/idempotency\.py",
+    ),
+    ("tenacity retry wrapper", r"\(tenacity/"),
+    ("metrics calls (prometheus_client)", r"\(prometheus_client/|\(paybridge/adapters/prometheus/"),
+    ("logging (JSON formatter, scrubber)", r"\(pythonjsonlogger/|\(paybridge/adapters/logging/"),
+    ("response: JSON body + send", r"(^|\.)(_created|render) \((paybridge/entrypoints|starlette)/"),
 ]
 
 

@@ -7,15 +7,24 @@ import asyncio
 
 import psycopg
 
+from paybridge.adapters.postgres.migrations import YoyoMigrator
 from paybridge.application.use_cases.move_money import DepositCommand, WithdrawalCommand
 from paybridge.application.use_cases.reversals import ReverseCommand
 from paybridge.bootstrap import start, stop
+from paybridge.config import Settings
 from paybridge.domain.users import Role
 from tests.support.containers import make_container
 from tests.support.kyc import new_principal
+from tests.support.postgres import DatabaseFactory
 
 
-async def test_a_debit_queued_behind_a_credit_sees_the_credited_balance(migrated_database_url: str) -> None:
+async def test_a_debit_queued_behind_a_credit_sees_the_credited_balance(
+    new_database: DatabaseFactory,
+) -> None:
+    # Its own database: the raw credit below is not a ledger posting, so it must not disturb the shared
+    # database's invariants that other tests check.
+    migrated_database_url = new_database("pbrace")
+    YoyoMigrator(migrated_database_url, Settings().migrations_dir).up()
     container = make_container("postgres", migrated_database_url)
     await start(container)
     try:
