@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,9 +57,29 @@ class PrivatePostgres:
             self._hand_over_to_system_user()
         self._run("initdb", "-D", str(self.pgdata), "-U", "postgres", "--auth=trust", "--encoding=utf8")
 
-    def start(self) -> None:
+    def start(self, attempts: int = 3) -> None:
+        """Starts the server; on a loaded machine a start right after a stop can fail once, so it retries."""
         options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1"
-        self._run("pg_ctl", "-D", str(self.pgdata), "-l", str(self.logfile), "-o", options, "-w", "start")
+        for attempt in range(1, attempts + 1):
+            try:
+                self._run(
+                    "pg_ctl",
+                    "-D",
+                    str(self.pgdata),
+                    "-l",
+                    str(self.logfile),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "120",
+                    "start",
+                )
+                return
+            except RuntimeError:
+                if attempt == attempts:
+                    raise
+                time.sleep(1.0)
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.pgdata), "-m", mode, "-w", "stop")
