@@ -3,7 +3,8 @@
 `capture_transfer(url)` serves one in-process app (the real container, routes and middleware) on a migrated
 database, makes a warm-up transfer and then a second one over HTTP (ASGI), and records every statement
 psycopg sends for the second — the implicit BEGIN (psycopg opens a transaction before the first statement on
-an idle non-autocommit connection), the pool's connection check (an empty query) and COMMIT included — with
+an idle non-autocommit connection), the pool's connection check (an empty query, when the connection had
+been idle) and COMMIT included; or the one statement of an express transfer, in autocommit — with
 the text psycopg put on the wire ($n placeholders), the parameter types and the values.
 bench/ceiling_a.py turns that into the pgbench script of ceiling A and checks that the two agree.
 """
@@ -57,9 +58,13 @@ class Recording:
             self.sent.append((id(connection), sent))
 
     def first_transaction(self) -> list[Sent]:
-        """The statements of the first BEGIN..COMMIT, with the pool check that preceded it on its connection."""
-        begin = next(i for i, (_, sent) in enumerate(self.sent) if sent.text == "BEGIN")
+        """The statements of the first transaction — BEGIN..COMMIT, or one statement in autocommit — with the
+        pool check that preceded it on its connection."""
+        begin = next(i for i, (_, sent) in enumerate(self.sent) if sent.text != POOL_CHECK)
         owner = self.sent[begin][0]
+        if self.sent[begin][1].text != "BEGIN":
+            before = [sent for conn, sent in self.sent[:begin] if conn == owner][-1:]
+            return [sent for sent in before if sent.text == POOL_CHECK] + [self.sent[begin][1]]
         mine = [(i, sent) for i, (conn, sent) in enumerate(self.sent) if conn == owner]
         before = [sent for i, sent in mine if i < begin][-1:]
         during: list[Sent] = []

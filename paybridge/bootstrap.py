@@ -14,17 +14,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 from dependency_injector import containers, providers
 
 from paybridge.adapters.clock import SystemClock
 from paybridge.adapters.logging.json_logging import configure_logging as configure_json_logging
+from paybridge.adapters.memory.express import InMemoryExpressLedger
 from paybridge.adapters.memory.health import InMemoryHealthChecks
 from paybridge.adapters.memory.state import InMemoryDatabase
 from paybridge.adapters.memory.uow import InMemoryUnitOfWorkFactory
 from paybridge.adapters.postgres.database import PostgresDatabase
+from paybridge.adapters.postgres.express import PostgresExpressLedger
 from paybridge.adapters.postgres.health import PostgresHealthChecks
 from paybridge.adapters.postgres.session import NullQueryObserver, QueryObserver
 from paybridge.adapters.postgres.uow import PostgresUnitOfWorkFactory
@@ -72,6 +74,13 @@ StorageKind = Literal["memory", "postgres"]
 
 def _metrics_backend(settings: Settings) -> str:
     return "prometheus" if settings.metrics_enabled else "null"
+
+
+T = TypeVar("T")
+
+
+def _enabled(flag: bool, value: T) -> T | None:
+    return value if flag else None
 
 
 def _rate_limit_backend(settings: Settings) -> str:
@@ -127,6 +136,11 @@ class Container(containers.DeclarativeContainer):
         storage_kind,
         memory=providers.Singleton(InMemoryUnitOfWorkFactory, memory_database),
         postgres=providers.Singleton(PostgresUnitOfWorkFactory, database),
+    )
+    express_ledger = providers.Selector(
+        storage_kind,
+        memory=providers.Singleton(InMemoryExpressLedger, memory_database),
+        postgres=providers.Singleton(PostgresExpressLedger, database),
     )
     health_checks = providers.Selector(
         storage_kind,
@@ -184,6 +198,7 @@ class Container(containers.DeclarativeContainer):
         ttl_seconds=settings.provided.idempotency_ttl_seconds,
         max_retries=settings.provided.db_max_retries,
         metrics=metrics,
+        express=providers.Callable(_enabled, settings.provided.express_postings, express_ledger),
     )
 
     register_user = providers.Singleton(RegisterUser, uow_factory, password_hasher, clock)

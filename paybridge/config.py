@@ -34,6 +34,7 @@ class Settings:
     db_statement_timeout_ms: int = 15_000
     db_max_retries: int = 5
     outbox_notify: bool = True  # NOTIFY the relay after commits that wrote events (else it polls)
+    express_postings: bool = True  # a transfer first tries its one-statement form (docs/performance.md)
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_issuer: str = "paybridge"
     jwt_audience: str = "paybridge-api"
@@ -87,6 +88,7 @@ class Settings:
             ),
             db_max_retries=reader.integer("PAYBRIDGE_DB_MAX_RETRIES", defaults.db_max_retries, 0),
             outbox_notify=reader.flag("PAYBRIDGE_OUTBOX_NOTIFY", defaults.outbox_notify),
+            express_postings=reader.flag("PAYBRIDGE_EXPRESS_POSTINGS", defaults.express_postings),
             jwt_secret=env.get("PAYBRIDGE_JWT_SECRET", defaults.jwt_secret),
             jwt_issuer=env.get("PAYBRIDGE_JWT_ISSUER", defaults.jwt_issuer),
             jwt_audience=env.get("PAYBRIDGE_JWT_AUDIENCE", defaults.jwt_audience),

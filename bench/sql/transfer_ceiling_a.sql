@@ -4,23 +4,25 @@
 \set s random(1, :n)
 \set d 1 + (:s + random(0, :n - 2)) % :n
 \if :prepared = 0
-PREPARE pb_lock(bigint, uuid, unknown) AS
-SELECT pg_try_advisory_xact_lock($1), i.fingerprint, i.outcome, i.transaction_id, i.created_at, i.expires_at FROM (SELECT 1) AS one LEFT JOIN idempotency_keys i ON i.principal_id = $2 AND i.key = $3;
-PREPARE pb_wallets(uuid[]) AS
-SELECT id, user_id, currency, status, balance, version, created_at, updated_at, kind, system_code, seq, held, daily_limit, monthly_limit, usage_day, usage_day_amount, usage_month, usage_month_amount FROM wallets WHERE id = ANY($1);
-PREPARE pb_post(uuid[], unknown, smallint[], smallint[], smallint[], date[], date[], unknown, unknown, uuid, timestamp with time zone, uuid, unknown, unknown, smallint, unknown, uuid, uuid, uuid, unknown, unknown, jsonb, timestamp with time zone, unknown, unknown, unknown, unknown, unknown, uuid[], unknown, unknown, unknown, jsonb[], uuid, unknown, unknown, jsonb, timestamp with time zone) AS
-WITH legs AS (
+PREPARE pb_post(bigint, uuid, unknown, uuid[], unknown, smallint[], smallint[], smallint[], date[], date[], unknown, unknown, uuid, uuid, uuid, timestamp with time zone, uuid, unknown, unknown, smallint, unknown, uuid, uuid, uuid, unknown, unknown, jsonb, timestamp with time zone, unknown, unknown, unknown, unknown, unknown, uuid[], unknown, unknown, unknown, jsonb[], unknown, jsonb, timestamp with time zone) AS
+WITH idem AS (
+    SELECT pg_try_advisory_xact_lock($1) AS taken, i.fingerprint, i.outcome, i.transaction_id,
+           i.created_at, i.expires_at
+      FROM (SELECT 1) AS one
+      LEFT JOIN idempotency_keys i ON i.principal_id = $2 AND i.key = $3
+), legs AS (
     SELECT l.*
-      FROM unnest($1::uuid[], $2::text[], $3::bigint[],
-                  $4::bigint[], $5::bigint[], $6::date[],
-                  $7::date[], $8::numeric[], $9::numeric[])
+      FROM unnest($4::uuid[], $5::text[], $6::bigint[],
+                  $7::bigint[], $8::bigint[], $9::date[],
+                  $10::date[], $11::numeric[], $12::numeric[])
            AS l(wallet_id, currency, delta, held_delta, charge, charge_day, charge_month, daily_default,
                 monthly_default)
 ), locked AS (
-    SELECT w.id, w.kind, w.status, w.balance, w.held, w.currency, w.daily_limit, w.monthly_limit,
-           w.usage_day, w.usage_day_amount, w.usage_month, w.usage_month_amount
+    SELECT w.id, w.kind, w.user_id, w.status, w.balance, w.held, w.currency, w.daily_limit,
+           w.monthly_limit, w.usage_day, w.usage_day_amount, w.usage_month, w.usage_month_amount
       FROM wallets w
-     WHERE w.id = ANY($1::uuid[])
+     WHERE w.id = ANY($4::uuid[])
+       AND (SELECT i.taken AND i.fingerprint IS NULL FROM idem i)
      ORDER BY w.id
        FOR UPDATE
 ), planned AS (
@@ -50,12 +52,19 @@ WITH legs AS (
       JOIN legs l ON l.wallet_id = k.id
 ), conditions AS (
     SELECT EXISTS (SELECT 1 FROM users u
-                   WHERE u.id = $10::uuid AND u.kyc_status = 'VERIFIED') AS actor_verified,
+                   WHERE u.id = $13::uuid AND u.kyc_status = 'VERIFIED') AS actor_verified,
            true AS hold_pending,
            true AS reversal_fits,
-           true AS quote_unused, true AS quote_unexpired
+           true AS quote_unused, true AS quote_unexpired,
+           EXISTS (SELECT 1 FROM locked k
+                    WHERE k.id = $14::uuid AND k.user_id = $15::uuid
+                      AND (k.held = 0
+                           OR NOT EXISTS (SELECT 1 FROM holds h
+                                           WHERE h.wallet_id = k.id AND h.status = 'PENDING'
+                                             AND h.expires_at <= $16)))
+           AND NOT EXISTS (SELECT 1 FROM locked k WHERE k.kind <> 'USER') AS presumed
 ), decision AS (
-    SELECT (SELECT count(*) = cardinality($1::uuid[])
+    SELECT (SELECT count(*) = cardinality($4::uuid[])
                    AND coalesce(bool_and(p.currency_ok AND p.status_ok AND p.funds_ok
                                          AND (p.charge <= 0
                                               OR ((p.daily_limit IS NULL OR p.usage_day_amount <= p.daily_limit)
@@ -64,7 +73,7 @@ WITH legs AS (
                                 false)
               FROM planned p)
            AND c.actor_verified AND c.hold_pending AND c.reversal_fits AND c.quote_unused
-           AND c.quote_unexpired AS ok
+           AND c.quote_unexpired AND c.presumed AS ok
       FROM conditions c
 ), moved AS (
     UPDATE wallets w
@@ -74,7 +83,7 @@ WITH legs AS (
        SET balance = p.balance_after, held = p.held_after,
            usage_day = p.usage_day, usage_day_amount = p.usage_day_amount,
            usage_month = p.usage_month, usage_month_amount = p.usage_month_amount,
-           version = w.version + 1, updated_at = $11
+           version = w.version + 1, updated_at = $16
       FROM planned p
      WHERE w.id = p.id AND (SELECT ok FROM decision)
  RETURNING w.id, w.balance
@@ -82,49 +91,53 @@ WITH legs AS (
     INSERT INTO transactions (id, type, status, amount, currency, source_wallet_id, destination_wallet_id,
                               initiated_by, reference, description, metadata, created_at, completed_at,
                               original_transaction_id, counter_amount, counter_currency, exchange_rate)
-    SELECT $12, $13, $14, $15, $16, $17,
-           $18, $19, $20, $21, $22,
-           $11, $23, $24::uuid, $25, $26,
-           $27::numeric
+    SELECT $17, $18, $19, $20, $21, $22,
+           $23, $24, $25, $26, $27,
+           $16, $28, $29::uuid, $30, $31,
+           $32::numeric
      WHERE (SELECT ok FROM decision)
 ), entries AS (
     INSERT INTO ledger_entries (transaction_id, wallet_id, amount, currency, balance_after, created_at)
-    SELECT $12, m.id, p.delta, p.currency, m.balance, $11
+    SELECT $17, m.id, p.delta, p.currency, m.balance, $16
       FROM moved m
       JOIN planned p ON p.id = m.id
      WHERE p.delta <> 0
      ORDER BY p.delta, m.id
 ), events AS (
     INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, payload, correlation_id, created_at)
-    SELECT e.id, e.aggregate_type, e.aggregate_id, e.event_type, e.payload, $28, $11
-      FROM unnest($29::uuid[], $30::text[], $31::text[],
-                  $32::text[], $33::jsonb[])
+    SELECT e.id, e.aggregate_type, e.aggregate_id, e.event_type, e.payload, $33, $16
+      FROM unnest($34::uuid[], $35::text[], $36::text[],
+                  $37::text[], $38::jsonb[])
            AS e(id, aggregate_type, aggregate_id, event_type, payload)
      WHERE (SELECT ok FROM decision)
 ), idempotency AS (
     INSERT INTO idempotency_keys (principal_id, key, fingerprint, outcome, transaction_id, created_at,
                                   expires_at)
-    SELECT $34, $35, $36, $37, $12, $11,
-           $38
-     WHERE $35::text IS NOT NULL AND (SELECT ok FROM decision)
+    SELECT $2, $3, $39, $40, $17, $16,
+           $41
+     WHERE $3::text IS NOT NULL AND (SELECT ok FROM decision)
 )
 SELECT d.ok, c.actor_verified, c.hold_pending, c.reversal_fits, c.quote_unused, c.quote_unexpired,
-       (SELECT coalesce(json_agg(json_build_object(
+       CASE WHEN NOT d.ok THEN (SELECT coalesce(json_agg(json_build_object(
                    'id', k.id, 'kind', k.kind, 'status', k.status, 'currency', k.currency,
                    'balance', k.balance::text, 'held', k.held::text,
                    'daily_limit', k.daily_limit::text, 'monthly_limit', k.monthly_limit::text,
                    'usage_day', k.usage_day, 'usage_day_amount', k.usage_day_amount::text,
                    'usage_month', k.usage_month, 'usage_month_amount', k.usage_month_amount::text)),
                         '[]'::json)
-          FROM locked k)
-  FROM decision d, conditions c;
+          FROM locked k) END,
+       i.taken, i.fingerprint, i.outcome, i.transaction_id, i.created_at, i.expires_at
+  FROM decision d, conditions c, idem i;
 \set prepared 1
 \endif
 -- the bench's own statement (not the transfer's): this transfer's wallets and fresh values
-SELECT quote_literal(hashtextextended(g.key, 0)) AS lock_key,
-       quote_literal(a.user_id) AS verified_actor,
+SELECT quote_literal(hashtextextended(g.key, 0)) AS idem_lock,
+       quote_literal(a.user_id) AS idem_principal_id,
        quote_literal(g.key) AS idem_key,
        quote_literal(format('{%s,%s}', a.id, b.id)) AS wallet_ids,
+       quote_literal(a.user_id) AS verified_actor,
+       quote_literal(a.id) AS presumed_wallet,
+       quote_literal(a.user_id) AS presumed_owner,
        quote_literal(g.now) AS now,
        quote_literal(g.txn) AS id,
        quote_literal(a.id) AS source_wallet_id,
@@ -134,13 +147,8 @@ SELECT quote_literal(hashtextextended(g.key, 0)) AS lock_key,
        quote_literal(replace(g.key, '-', '')) AS correlation_id,
        quote_literal(format('{%s}', g.event)) AS event_ids,
        quote_literal(format('{%s}', g.txn)) AS event_aggregate_ids,
-       quote_literal(a.user_id) AS idem_principal_id,
        quote_literal(g.now + interval '1 day') AS idem_expires_at
   FROM bench_wallets a, bench_wallets b,
        LATERAL (SELECT (lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || substr(md5(random()::text), 1, 20))::uuid AS txn, (lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || substr(md5(random()::text), 1, 20))::uuid AS event, gen_random_uuid()::text AS key, clock_timestamp() AS now) g
  WHERE a.n = :s AND b.n = :d \gset
-BEGIN;
-EXECUTE pb_lock(:lock_key, :verified_actor, :idem_key);
-EXECUTE pb_wallets(:wallet_ids);
-EXECUTE pb_post(:wallet_ids, '{USD,USD}', '{-1,1}', '{0,0}', '{1,0}', '{2026-11-28,NULL}', '{2026-11-01,NULL}', '{NULL,NULL}', '{NULL,NULL}', :verified_actor, :now, :id, 'TRANSFER', 'COMPLETED', '1', 'USD', :source_wallet_id, :destination_wallet_id, :initiated_by, NULL, NULL, '{}', :completed_at, NULL, NULL, NULL, NULL, :correlation_id, :event_ids, '{transaction}', :event_aggregate_ids, '{transfer.completed}', '{"{\"transaction_id\": \"01a22218-59ef-7277-b8cd-f7d7d72d21c8\", \"type\": \"TRANSFER\", \"status\": \"COMPLETED\", \"amount\": 1, \"currency\": \"USD\", \"source_wallet_id\": \"0eb4b749-ef07-4e28-af09-30c085b7499a\", \"destination_wallet_id\": \"53c53109-4308-40b1-a1c4-763135967740\", \"initiated_by\": \"47f62f01-731e-48f5-9371-90b09ad9608b\", \"reference\": null, \"description\": null, \"metadata\": {}, \"completed_at\": \"2026-11-28T12:19:10.957683+00:00\"}"}', :idem_principal_id, :idem_key, '9b35bdf5a0fba7bc2c82d8b0218b18e103bfa0a72521cf0172b62a437f749317', '{"transaction": {"id": "01a22218-59ef-7277-b8cd-f7d7d72d21c8", "type": "TRANSFER", "status": "COMPLETED", "amount": 1, "currency": "USD", "source_wallet_id": "0eb4b749-ef07-4e28-af09-30c085b7499a", "destination_wallet_id": "53c53109-4308-40b1-a1c4-763135967740", "initiated_by": "47f62f01-731e-48f5-9371-90b09ad9608b", "reference": null, "description": null, "metadata": {}, "created_at": "2026-11-28T12:19:10.957683+00:00", "completed_at": "2026-11-28T12:19:10.957683+00:00", "reversed_amount": 0, "original_transaction_id": null, "exchange": null}}', :idem_expires_at);
-COMMIT;
+EXECUTE pb_post(:idem_lock, :idem_principal_id, :idem_key, :wallet_ids, '{USD,USD}', '{-1,1}', '{0,0}', '{1,0}', '{2026-11-28,NULL}', '{2026-11-01,NULL}', '{NULL,NULL}', '{NULL,NULL}', :verified_actor, :presumed_wallet, :presumed_owner, :now, :id, 'TRANSFER', 'COMPLETED', '1', 'USD', :source_wallet_id, :destination_wallet_id, :initiated_by, NULL, NULL, '{}', :completed_at, NULL, NULL, NULL, NULL, :correlation_id, :event_ids, '{transaction}', :event_aggregate_ids, '{transfer.completed}', '{"{\"transaction_id\": \"01a22245-c541-79b6-84e5-ba0452acda45\", \"type\": \"TRANSFER\", \"status\": \"COMPLETED\", \"amount\": 1, \"currency\": \"USD\", \"source_wallet_id\": \"60f7a237-df60-4c7c-a620-914567210ff2\", \"destination_wallet_id\": \"c956b406-cc2a-4fac-bb1f-793ccd3d67b1\", \"initiated_by\": \"fa0d5c79-3921-4937-8960-4483199e9c3d\", \"reference\": null, \"description\": null, \"metadata\": {}, \"completed_at\": \"2026-11-28T13:08:47.553315+00:00\"}"}', '28e2f0d443086204278ab856948eb27f7e5c6c183127149b2931e610273ccb68', '{"transaction": {"id": "01a22245-c541-79b6-84e5-ba0452acda45", "type": "TRANSFER", "status": "COMPLETED", "amount": 1, "currency": "USD", "source_wallet_id": "60f7a237-df60-4c7c-a620-914567210ff2", "destination_wallet_id": "c956b406-cc2a-4fac-bb1f-793ccd3d67b1", "initiated_by": "fa0d5c79-3921-4937-8960-4483199e9c3d", "reference": null, "description": null, "metadata": {}, "created_at": "2026-11-28T13:08:47.553315+00:00", "completed_at": "2026-11-28T13:08:47.553315+00:00", "reversed_amount": 0, "original_transaction_id": null, "exchange": null}}', :idem_expires_at);

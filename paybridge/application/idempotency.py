@@ -22,7 +22,13 @@ from uuid import UUID
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from paybridge.application.ports.metrics import Metrics
-from paybridge.application.ports.storage import IdempotencyRecord, UnitOfWork, UnitOfWorkFactory
+from paybridge.application.ports.storage import (
+    ExpressLedger,
+    IdempotencyRecord,
+    Presumption,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from paybridge.application.ports.system import Clock
 from paybridge.application.snapshots import (
     hold_from_snapshot,
@@ -46,6 +52,8 @@ from paybridge.domain.transactions import Posting, Transaction
 logger = logging.getLogger(__name__)
 
 Planner = Callable[[UnitOfWork], Awaitable[Posting]]
+Presumer = Callable[[], tuple[Posting, Presumption] | None]
+"""Plans the movement from the request alone, with what it presumes of the wallets (None: no such plan)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,16 +77,28 @@ class IdempotentMovements:
         ttl_seconds: int,
         max_retries: int,
         metrics: Metrics,
+        express: ExpressLedger | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        self._express = express
         self._clock = clock
         self._ttl = timedelta(seconds=ttl_seconds)
         self._max_retries = max_retries
         self._metrics = metrics
 
     async def run(
-        self, principal_id: UUID, key: str, operation: str, request: Mapping[str, Any], plan: Planner
+        self,
+        principal_id: UUID,
+        key: str,
+        operation: str,
+        request: Mapping[str, Any],
+        plan: Planner,
+        presume: Presumer | None = None,
     ) -> MovementResult:
+        """`plan` reads what it needs in the unit of work and plans the posting. With `presume` (and an
+        express ledger), each attempt first tries the posting planned from the request alone as one atomic
+        step; only when storage refuses it (a rule or the presumption failed) does the attempt run `plan`
+        in a unit of work, which explains the refusal and stores it as the key's outcome."""
         print_ = fingerprint(operation, request)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_retries + 1),
@@ -90,7 +110,7 @@ class IdempotentMovements:
         async for attempt in retrying:
             with attempt:
                 try:
-                    result = await self._attempt(principal_id, key, print_, plan)
+                    result = await self._attempt(principal_id, key, print_, plan, presume)
                 except PayBridgeError as error:
                     if error.replayed:
                         self._metrics.idempotent_replay(operation)
@@ -109,7 +129,13 @@ class IdempotentMovements:
         )
         self._metrics.storage_retry(reason)
 
-    async def _attempt(self, principal_id: UUID, key: str, print_: str, plan: Planner) -> MovementResult:
+    async def _attempt(
+        self, principal_id: UUID, key: str, print_: str, plan: Planner, presume: Presumer | None
+    ) -> MovementResult:
+        if presume is not None and self._express is not None:
+            done = await self._express_attempt(self._express, principal_id, key, print_, presume)
+            if done is not None:
+                return done
         now = self._clock.now()
         async with self._uow_factory() as uow:
             lookup = await uow.idempotency.begin(principal_id, key, now)
@@ -136,6 +162,28 @@ class IdempotentMovements:
                 raise
             await uow.commit()
             return MovementResult(posting.transaction, hold=posting.hold)
+
+    async def _express_attempt(
+        self, express: ExpressLedger, principal_id: UUID, key: str, print_: str, presume: Presumer
+    ) -> MovementResult | None:
+        """The movement as one atomic step; None when storage refused it (nothing was written)."""
+        presumed = presume()
+        if presumed is None:
+            return None
+        posting, presumption = presumed
+        now = posting.at
+        record = IdempotencyRecord(principal_id, key, print_, {}, now, now + self._ttl)
+        try:
+            outcome = await express.post(posting, _with_outcome(record, posting), presumption)
+        except (BusinessRuleViolation, NotFound) as error:
+            # As in the planned path: a constraint refused what the statement's own checks passed under
+            # lock. Nothing was written (the statement is its own transaction); a re-run decides.
+            raise ConcurrencyConflict("the database refused the posting", reason="constraint") from error
+        if outcome.busy:
+            raise IdempotencyRequestInProgress("a request with this Idempotency-Key is still running")
+        if outcome.stored is not None and outcome.stored.expires_at > now:
+            return _replay(outcome.stored, print_)
+        return MovementResult(posting.transaction, hold=posting.hold) if outcome.posted else None
 
 
 def _with_outcome(record: IdempotencyRecord, posting: Posting) -> IdempotencyRecord:

@@ -141,10 +141,42 @@ def plan_transfer(
     check_destination(source, destination, money)
     charge = outgoing_charge(money, now, policy)
     check_sendable(source, money, charge)
-    txn = new_transaction(TransactionType.TRANSFER, money, source.id, destination.id, actor, details, now)
+    return _transfer_posting(source.id, destination.id, money, actor, details, now, policy, charge)
+
+
+def presume_transfer(
+    source_id: UUID,
+    destination_id: UUID,
+    money: Money,
+    actor: UUID,
+    details: MovementDetails,
+    now: datetime,
+    policy: PaymentPolicy = DEFAULT_POLICY,
+) -> Posting | None:
+    """The posting `plan_transfer` would make, planned from the request alone: every check of the wallets
+    is left to storage, which applies it only if the posting's rules and the presumption (the actor owns the
+    source, both are user wallets, no hold on the source is due) hold under the lock. None when the request
+    alone breaks a rule (the same wallet twice): the planned path explains it."""
+    if source_id == destination_id:
+        return None
+    charge = outgoing_charge(money, now, policy)
+    return _transfer_posting(source_id, destination_id, money, actor, details, now, policy, charge)
+
+
+def _transfer_posting(
+    source_id: UUID,
+    destination_id: UUID,
+    money: Money,
+    actor: UUID,
+    details: MovementDetails,
+    now: datetime,
+    policy: PaymentPolicy,
+    charge: OutgoingCharge,
+) -> Posting:
+    txn = new_transaction(TransactionType.TRANSFER, money, source_id, destination_id, actor, details, now)
     legs = (
-        Leg(source.id, -money.amount, money.currency, charge=charge),
-        Leg(destination.id, money.amount, money.currency),
+        Leg(source_id, -money.amount, money.currency, charge=charge),
+        Leg(destination_id, money.amount, money.currency),
     )
     events = (TransferCompleted(occurred_at=now, transaction=txn),)
     return Posting(txn, legs, events, verified_actor=sender(actor, policy))

@@ -14,9 +14,10 @@ import httpx
 import psycopg
 import pytest
 
+from paybridge.adapters.postgres.express import PostgresExpressLedger
 from paybridge.adapters.postgres.idempotency import advisory_lock_key
 from paybridge.adapters.postgres.ledger import PostgresLedger
-from paybridge.application.ports.storage import IdempotencyRecord, PostingRefused
+from paybridge.application.ports.storage import ExpressOutcome, IdempotencyRecord, PostingRefused, Presumption
 from paybridge.bootstrap import Container
 from paybridge.domain.errors import ConcurrencyConflict
 from paybridge.domain.transactions import Posting
@@ -354,8 +355,15 @@ async def test_exhausted_concurrency_conflict_is_503_and_stores_nothing(
         attempts.append(str(posting.transaction.id))
         raise ConcurrencyConflict("simulated serialization failure", reason="serialization")
 
-    with monkeypatch.context() as patch:
+    async def express_conflicting(
+        self: PostgresExpressLedger, posting: Posting, record: IdempotencyRecord, presumed: Presumption
+    ) -> ExpressOutcome:
+        attempts.append(str(posting.transaction.id))
+        raise ConcurrencyConflict("simulated serialization failure", reason="serialization")
+
+    with monkeypatch.context() as patch:  # each attempt fails on its first step, express or planned
         patch.setattr(PostgresLedger, "post", always_conflicting)
+        patch.setattr(PostgresExpressLedger, "post", express_conflicting)
         failed = await client.post(f"{API}/transfers", json=body, headers=world.ada.idem(key))
 
     assert failed.status_code == 503, failed.text

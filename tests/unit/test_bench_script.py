@@ -42,6 +42,6 @@ def test_fold_ignores_layout_only() -> None:
 
 def test_shipped_scripts_parse() -> None:
     ceiling_a = parse_script(CEILING_A.read_text())
-    assert ceiling_a.transfer[0] == "BEGIN" and ceiling_a.transfer[-1] == "COMMIT"
-    assert ceiling_a.generator and set(ceiling_a.prepared) == {"pb_lock", "pb_wallets", "pb_post"}
+    assert len(ceiling_a.transfer) == 1 and ceiling_a.transfer[0].startswith("EXECUTE pb_post(")  # autocommit
+    assert ceiling_a.generator and set(ceiling_a.prepared) == {"pb_post"}
     assert statement_count(CEILING_B) == 7  # the naive transfer: BEGIN, 5 statements, COMMIT

@@ -21,7 +21,7 @@ from paybridge.application.ports.security import Principal
 from paybridge.application.ports.storage import IdempotencyRecord, PageRequest, PostingRefused
 from paybridge.application.use_cases.move_money import DepositCommand, TransferCommand
 from paybridge.bootstrap import Container, start, stop
-from paybridge.domain.errors import ConcurrencyConflict
+from paybridge.domain.errors import ConcurrencyConflict, InsufficientFunds
 from paybridge.domain.transactions import Posting
 from paybridge.domain.users import Role
 from paybridge.domain.wallets import Wallet
@@ -240,3 +240,32 @@ async def test_no_retries_when_none_are_allowed(monkeypatch: pytest.MonkeyPatch)
         assert await balances(container, funded) == (1_000, 0)
     finally:
         await stop(container)
+
+
+async def test_a_constraint_refusal_of_the_express_step_is_retried_not_reported(
+    container: Container, metrics: RecordingMetrics, funded: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CHECK constraint refusing what the statement's own checks passed under lock is a race, not the
+    client's error: the attempt is re-run and nothing is stored for the key in between."""
+    calls: list[int] = []
+    original = InMemoryLedger.post
+
+    async def refused_once(
+        self: InMemoryLedger, posting: Posting, idempotency: IdempotencyRecord | None
+    ) -> PostingRefused | None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise InsufficientFunds("the change would break wallets_balance_non_negative")
+        return await original(self, posting, idempotency)
+
+    monkeypatch.setattr(InMemoryLedger, "post", refused_once)
+    assert container.settings().express_postings
+
+    result = await container.transfer_money()(
+        funded.alice, TransferCommand(funded.a.id, funded.b.id, 100, "USD"), "t-race"
+    )
+
+    assert not result.replayed and len(calls) == 2
+    assert metrics.retries == ["constraint"]
+    assert not metrics.rejected
+    assert await balances(container, funded) == (900, 100)

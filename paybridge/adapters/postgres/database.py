@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +41,7 @@ class PostgresDatabase:
         statement_timeout_ms: int = 15_000,
         observer: QueryObserver | None = None,
         notify_outbox: bool = True,
+        check_idle_seconds: float = 2.0,
     ) -> None:
         self.url = url
         self.observer: QueryObserver = observer or NullQueryObserver()
@@ -58,9 +61,11 @@ class PostgresDatabase:
                 "options": f"-c statement_timeout={statement_timeout_ms} -c TimeZone=UTC",
             },
             configure=self._configure,
-            check=AsyncConnectionPool.check_connection,
+            check=self._check,
             name="paybridge",
         )
+        self._check_idle_seconds = check_idle_seconds
+        self._returned: weakref.WeakKeyDictionary[AsyncConnection[Any], float] = weakref.WeakKeyDictionary()
         self.known_system_accounts: set[Any] = set()
         # Wakes the outbox relay after commits that wrote events (disabled: the relay finds them by polling).
         self.outbox_notifier = PostgresOutboxNotifier(self.pool, enabled=notify_outbox)
@@ -68,6 +73,19 @@ class PostgresDatabase:
     @staticmethod
     async def _configure(connection: AsyncConnection[Any]) -> None:
         await connection.set_autocommit(False)
+
+    async def _check(self, connection: AsyncConnection[Any]) -> None:
+        """On checkout, a connection idle for more than `check_idle_seconds` is pinged (an empty query; the
+        pool replaces it when that fails). One returned moments ago is handed out as it is: under load that
+        saves a round trip per unit of work, and a connection lost since then fails its statement, which
+        surfaces as StorageUnavailable and is discarded by the pool."""
+        if time.monotonic() - self._returned.get(connection, 0.0) > self._check_idle_seconds:
+            await AsyncConnectionPool.check_connection(connection)
+
+    async def release(self, connection: AsyncConnection[Any]) -> None:
+        """Returns a connection taken with `pool.getconn()`, noting when (for the checkout check)."""
+        self._returned[connection] = time.monotonic()
+        await self.pool.putconn(connection)
 
     async def open(self, wait: bool = True, wait_seconds: float = 30.0) -> None:
         await self.pool.open(wait=wait, timeout=wait_seconds)

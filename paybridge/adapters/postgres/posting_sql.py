@@ -18,6 +18,11 @@ The statement is assembled from fragments for what a posting links to (`post_sql
 only the parts it needs, as few plan nodes as the original one-currency statement plus the held / usage
 columns and the KYC condition. Each variant is a constant text, so psycopg prepares it once per connection.
 
+The express variant (`express=True`, run alone in autocommit by adapters/postgres/express.py) is the whole
+idempotent transfer: it also takes the idempotency key with a non-waiting advisory lock, returns the key's
+stored outcome instead of locking anything when there is one, and checks what a posting planned without
+reading its wallets presumes (the owner of the source, user wallets only, no due hold on the source).
+
 Outgoing usage (limits.py) is counted per UTC day and month on the wallet row: a charge in the stored period
 adds to it (never below zero), a positive charge in a new period replaces it, a give-back for a period that
 is over changes nothing.
@@ -28,8 +33,18 @@ from __future__ import annotations
 from functools import cache
 from typing import LiteralString
 
+_KEY: LiteralString = """
+WITH idem AS (
+    SELECT pg_try_advisory_xact_lock(%(idem_lock)s) AS taken, i.fingerprint, i.outcome, i.transaction_id,
+           i.created_at, i.expires_at
+      FROM (SELECT 1) AS one
+      LEFT JOIN idempotency_keys i ON i.principal_id = %(idem_principal_id)s AND i.key = %(idem_key)s
+), legs AS ("""
+
 _LEGS: LiteralString = """
-WITH legs AS (
+WITH legs AS ("""
+
+_LEGS_BODY: LiteralString = """
     SELECT l.*
       FROM unnest(%(wallet_ids)s::uuid[], %(currencies)s::text[], %(deltas)s::bigint[],
                   %(held_deltas)s::bigint[], %(charges)s::bigint[], %(charge_days)s::date[],
@@ -37,10 +52,16 @@ WITH legs AS (
            AS l(wallet_id, currency, delta, held_delta, charge, charge_day, charge_month, daily_default,
                 monthly_default)
 ), locked AS (
-    SELECT w.id, w.kind, w.status, w.balance, w.held, w.currency, w.daily_limit, w.monthly_limit,
-           w.usage_day, w.usage_day_amount, w.usage_month, w.usage_month_amount
+    SELECT w.id, w.kind, w.user_id, w.status, w.balance, w.held, w.currency, w.daily_limit,
+           w.monthly_limit, w.usage_day, w.usage_day_amount, w.usage_month, w.usage_month_amount
       FROM wallets w
-     WHERE w.id = ANY(%(wallet_ids)s::uuid[])
+     WHERE w.id = ANY(%(wallet_ids)s::uuid[])"""
+
+# Express: no wallet is locked when the key is taken by another request or already has an outcome.
+_KEY_FREE: LiteralString = """
+       AND (SELECT i.taken AND i.fingerprint IS NULL FROM idem i)"""
+
+_LOCKED_TAIL: LiteralString = """
      ORDER BY w.id
        FOR UPDATE
 ), planned AS (
@@ -86,6 +107,15 @@ _QUOTE_USABLE: LiteralString = """
            EXISTS (SELECT 1 FROM exchange_quotes q
                     WHERE q.id = %(quote_id)s::uuid AND q.expires_at > %(now)s) AS quote_unexpired"""
 
+_PRESUMED: LiteralString = """,
+           EXISTS (SELECT 1 FROM locked k
+                    WHERE k.id = %(presumed_wallet)s::uuid AND k.user_id = %(presumed_owner)s::uuid
+                      AND (k.held = 0
+                           OR NOT EXISTS (SELECT 1 FROM holds h
+                                           WHERE h.wallet_id = k.id AND h.status = 'PENDING'
+                                             AND h.expires_at <= %(now)s)))
+           AND NOT EXISTS (SELECT 1 FROM locked k WHERE k.kind <> 'USER') AS presumed"""
+
 _DECISION: LiteralString = """
 ), decision AS (
     SELECT (SELECT count(*) = cardinality(%(wallet_ids)s::uuid[])
@@ -97,7 +127,7 @@ _DECISION: LiteralString = """
                                 false)
               FROM planned p)
            AND c.actor_verified AND c.hold_pending AND c.reversal_fits AND c.quote_unused
-           AND c.quote_unexpired AS ok
+           AND c.quote_unexpired AND c.presumed AS ok
       FROM conditions c
 ), moved AS (
     UPDATE wallets w
@@ -178,15 +208,22 @@ _TAIL: LiteralString = """
      WHERE %(idem_key)s::text IS NOT NULL AND (SELECT ok FROM decision)
 )
 SELECT d.ok, c.actor_verified, c.hold_pending, c.reversal_fits, c.quote_unused, c.quote_unexpired,
-       (SELECT coalesce(json_agg(json_build_object(
+       CASE WHEN NOT d.ok THEN (SELECT coalesce(json_agg(json_build_object(
                    'id', k.id, 'kind', k.kind, 'status', k.status, 'currency', k.currency,
                    'balance', k.balance::text, 'held', k.held::text,
                    'daily_limit', k.daily_limit::text, 'monthly_limit', k.monthly_limit::text,
                    'usage_day', k.usage_day, 'usage_day_amount', k.usage_day_amount::text,
                    'usage_month', k.usage_month, 'usage_month_amount', k.usage_month_amount::text)),
                         '[]'::json)
-          FROM locked k)
+          FROM locked k) END"""
+
+_RESULT: LiteralString = """
   FROM decision d, conditions c
+"""
+
+_KEY_RESULT: LiteralString = """,
+       i.taken, i.fingerprint, i.outcome, i.transaction_id, i.created_at, i.expires_at
+  FROM decision d, conditions c, idem i
 """
 
 
@@ -198,16 +235,27 @@ def post_sql(
     hold: str | None = None,
     reversal: bool = False,
     quote: bool = False,
+    express: bool = False,
 ) -> LiteralString:
     """The posting statement for a posting that checks the actor's KYC (`kyc`), creates its transaction or
     finishes a pending one, places or settles a hold (`hold`: "place" / "settle"), reverses a transaction,
-    uses a quote. Conditions a posting does not have are constant `true`."""
+    uses a quote. Conditions a posting does not have are constant `true`.
+
+    `express`: the statement also takes the idempotency key (`pg_try_advisory_xact_lock`, never waits) and
+    looks up its stored outcome first, locks and writes nothing unless the key is free, and checks the
+    presumption of a posting planned without reading its wallets (`presumed_owner` owns `presumed_wallet`,
+    which has no PENDING hold due at `now`; every wallet is a user wallet). Run alone in autocommit it is
+    the whole unit of work in one round trip."""
     parts: list[LiteralString] = [
-        _LEGS,
+        _KEY if express else _LEGS,
+        _LEGS_BODY,
+        _KEY_FREE if express else "",
+        _LOCKED_TAIL,
         _KYC if kyc else "true AS actor_verified,",
         _HOLD_PENDING if hold == "settle" else "\n           true AS hold_pending,",
         _REVERSAL_FITS if reversal else "\n           true AS reversal_fits,",
         _QUOTE_USABLE if quote else "\n           true AS quote_unused, true AS quote_unexpired",
+        _PRESUMED if express else ",\n           true AS presumed",
         _DECISION,
         _NEW_TRANSACTION if new_transaction else _FINISHED_TRANSACTION,
     ]
@@ -220,8 +268,9 @@ def post_sql(
     if quote:
         parts.append(_QUOTED)
     parts.append(_TAIL)
+    parts.append(_KEY_RESULT if express else _RESULT)
     return "".join(parts)
 
 
-POST_SQL: LiteralString = post_sql(kyc=True)
-"""The statement of a plain outgoing movement (withdrawal, transfer): the benchmark runs exactly this."""
+POST_SQL: LiteralString = post_sql(kyc=True, express=True)
+"""The statement of a plain express transfer: what ceiling A runs (bench/sql/transfer_ceiling_a.sql)."""

@@ -89,7 +89,7 @@ class PostgresUnitOfWork:
             logger.warning("rollback failed; discarding the connection", exc_info=True)
             await connection.close()
         finally:
-            await self._database.pool.putconn(connection)
+            await self._database.release(connection)
 
 
 class PostgresUnitOfWorkFactory:

@@ -79,6 +79,27 @@ class PostingRefused:
     conditions: RefusedConditions = field(default_factory=RefusedConditions)
 
 
+@dataclass(frozen=True, slots=True)
+class Presumption:
+    """What a posting planned from the request alone (without reading its wallets) takes for granted:
+    `owner` owns `wallet_id`, which has no PENDING hold due at the posting's time, and every wallet of the
+    posting is a user wallet. Storage checks it under the lock with the posting's own rules."""
+
+    owner: UUID
+    wallet_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ExpressOutcome:
+    """What `ExpressLedger.post` did. `busy`: another request holds the key. `stored`: the key's stored
+    outcome (possibly expired); nothing was written. `posted`: the posting and its record were committed.
+    All false: refused (a rule or the presumption failed) — nothing was written, the caller finds out why."""
+
+    busy: bool = False
+    stored: IdempotencyRecord | None = None
+    posted: bool = False
+
+
 class UserRepository(Protocol):
     async def add(self, user: User) -> None:
         """Raises EmailAlreadyRegistered when the email is taken (compared case-insensitively)."""
@@ -169,6 +190,18 @@ class IdempotencyStore(Protocol):
 class Outbox(Protocol):
     async def add(self, events: Sequence[DomainEvent]) -> None:
         """Writes the events with the current correlation id, to be relayed after commit."""
+
+
+class ExpressLedger(Protocol):
+    async def post(
+        self, posting: Posting, record: IdempotencyRecord, presumed: Presumption
+    ) -> ExpressOutcome:
+        """The whole idempotent movement as one atomic step — in PostgreSQL one statement in its own
+        transaction, one round trip: takes `record`'s key without waiting, looks up its stored outcome and,
+        only when the key is free and has none, applies `posting` exactly as `Ledger.post` would, with
+        `presumed` checked as well, storing `record` with it; committed when it returns `posted`. Raises
+        ConcurrencyConflict when a concurrent request stored the same key first (the caller re-runs), and
+        StorageUnavailable as a unit of work does."""
 
 
 class UnitOfWork(Protocol):

@@ -12,12 +12,18 @@ from paybridge.application.expiry import without_due_holds
 from paybridge.application.idempotency import IdempotentMovements, MovementResult
 from paybridge.application.ports.metrics import Metrics
 from paybridge.application.ports.security import Principal
-from paybridge.application.ports.storage import UnitOfWork
+from paybridge.application.ports.storage import Presumption, UnitOfWork
 from paybridge.application.ports.system import Clock
 from paybridge.application.use_cases.recording import recorded, request_of
 from paybridge.domain.errors import AdminRequired, WalletNotFound
 from paybridge.domain.money import Currency, Money
-from paybridge.domain.movements import MovementDetails, plan_deposit, plan_transfer, plan_withdrawal
+from paybridge.domain.movements import (
+    MovementDetails,
+    plan_deposit,
+    plan_transfer,
+    plan_withdrawal,
+    presume_transfer,
+)
 from paybridge.domain.policy import PaymentPolicy
 from paybridge.domain.transactions import Posting
 from paybridge.domain.wallets import SETTLEMENT, Wallet, system_account
@@ -143,7 +149,16 @@ class TransferMoney:
             source = await without_due_holds(uow, source, now)
             return plan_transfer(source, destination, money, principal.user_id, details, now, self._policy)
 
-        return await self._movements.run(principal.user_id, key, "transfer", request_of(command), plan)
+        def presume() -> tuple[Posting, Presumption] | None:
+            now = self._clock.now()
+            posting = presume_transfer(
+                source_id, destination_id, money, principal.user_id, details, now, self._policy
+            )
+            return None if posting is None else (posting, Presumption(principal.user_id, source_id))
+
+        return await self._movements.run(
+            principal.user_id, key, "transfer", request_of(command), plan, presume
+        )
 
 
 def owned_wallet(wallet: Wallet | None, wallet_id: UUID, principal: Principal) -> Wallet:

@@ -30,10 +30,11 @@ async def recorded(transfer_database: str) -> list[Sent]:
     return await capture_transfer(transfer_database)
 
 
-def test_a_transfer_is_begin_statements_commit(recorded: list[Sent]) -> None:
+def test_a_transfer_is_one_statement_in_autocommit(recorded: list[Sent]) -> None:
     texts = [sent.text for sent in recorded if sent.text != POOL_CHECK]
-    assert texts[0] == "BEGIN" and texts[-1] == "COMMIT"
-    assert any("pg_try_advisory_xact_lock" in text for text in texts)  # the idempotency key is taken in it
+    assert len(texts) == 1 and "BEGIN" not in texts  # the express path: one round trip, its own transaction
+    assert "pg_try_advisory_xact_lock" in texts[0]  # the idempotency key is taken in it
+    assert "INSERT INTO ledger_entries" in texts[0] and "INSERT INTO outbox" in texts[0]
 
 
 def test_ceiling_a_sends_the_transfer_sql(recorded: list[Sent], transfer_database: str) -> None:
@@ -51,6 +52,6 @@ def test_a_changed_statement_is_drift(recorded: list[Sent], transfer_database: s
     with psycopg.connect(transfer_database) as conn:
         assert any("pb_post differs" in problem for problem in drift(recorded, conn, changed))
     dropped = tmp_path / "dropped.sql"
-    dropped.write_text(CEILING_A.read_text().replace("EXECUTE pb_wallets", "-- EXECUTE pb_wallets", 1))
+    dropped.write_text(CEILING_A.read_text().replace("EXECUTE pb_post", "-- EXECUTE pb_post", 1))
     with psycopg.connect(transfer_database) as conn:
         assert any("transfer statements differ" in problem for problem in drift(recorded, conn, dropped))
