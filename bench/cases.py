@@ -22,6 +22,8 @@ from bench.runner import Server, run_wrk, serve
 from bench.sampling import Meter, Window, rss_bytes, worker_split
 from bench.scale import History
 from bench.seed import SeededWallet
+from paybridge.adapters.postgres.database import session_options
+from paybridge.config import Settings
 
 
 class Servers:
@@ -177,6 +179,8 @@ def run_ceiling(bench: Bench, case: Case) -> dict[str, Any]:
         bench.meter(),
         defines,
         mode="simple" if ceiling_a else "prepared",
+        # ceiling A runs in the app's own session settings (plan_cache_mode included); B is fixed
+        session_options=session_options(Settings().db_statement_timeout_ms) if ceiling_a else None,
     )
     result: dict[str, Any] = {
         "rps": run.rps,

@@ -9,6 +9,7 @@ pgbench aborted.
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -74,7 +75,9 @@ def run_pgbench(
     defines: dict[str, str],
     mode: str = "prepared",
     threads: int = 2,
+    session_options: str | None = None,
 ) -> PgbenchResult:
+    """`session_options`: libpq options for pgbench's sessions (PGOPTIONS), e.g. the app's own settings."""
     directory = Path(tempfile.mkdtemp(prefix="pb-pgbench-"))
     command = [
         binary,
@@ -97,7 +100,10 @@ def run_pgbench(
         command += ["-D", f"{name}={value}"]
     command.append(url)
     try:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env = dict(os.environ, **({"PGOPTIONS": session_options} if session_options else {}))
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
         meter.groups["pgbench"] = lambda: [process.pid]
         time.sleep(warmup)
         start = time.time()

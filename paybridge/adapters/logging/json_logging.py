@@ -45,6 +45,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# Every pattern above needs one of these in the text (compared case-folded, so a superset): a line without
+# any is left as it is, without six regular expression passes (the access log line: ~33 -> ~3 µs).
+_TRIGGERS = ("bearer", "basic", "eyj", "://", "passw", "pwd", "$argon2")
+
+
 def rfc3339(created: float) -> str:
     """`created` (a Unix timestamp) as RFC 3339 in UTC with milliseconds and a `Z`."""
     return datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -60,11 +65,15 @@ class Scrubber:
                 literals.add(secret)
                 literals.add(orjson.dumps(secret).decode()[1:-1])  # as it appears inside a JSON string
         ordered = sorted(literals, key=len, reverse=True)
+        self._literal_list = tuple(ordered)  # `in` finds them much faster than the alternation below
         self._literals = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     def __call__(self, text: str) -> str:
-        if self._literals is not None:
+        if self._literals is not None and any(secret in text for secret in self._literal_list):
             text = self._literals.sub(REDACTED, text)
+        lowered = text.casefold()
+        if not any(trigger in lowered for trigger in _TRIGGERS):
+            return text
         for pattern, replacement in _PATTERNS:
             text = pattern.sub(replacement, text)
         return text

@@ -12,4 +12,4 @@ from paybridge.entrypoints.http.app import create_app
 
 settings = Settings.from_env()
 configure_logging(settings)
-app = create_app(build_container("postgres", settings))
+app = create_app(build_container("postgres", settings), freeze_heap=True)
