@@ -139,9 +139,11 @@ def plan_transfer(
         raise SameWallet("source and destination must be different wallets")
     check_wallet(source, money)
     check_destination(source, destination, money)
-    charge = outgoing_charge(money, now, policy)
-    check_sendable(source, money, charge)
-    return _transfer_posting(source.id, destination.id, money, actor, details, now, policy, charge)
+    check_sendable(source, money, outgoing_charge(money, now, policy))
+    posting = presume_transfer(source.id, destination.id, money, actor, details, now, policy)
+    if posting is None:  # pragma: no cover - the same wallet twice was refused above
+        raise SameWallet("source and destination must be different wallets")
+    return posting
 
 
 def presume_transfer(
@@ -153,26 +155,13 @@ def presume_transfer(
     now: datetime,
     policy: PaymentPolicy = DEFAULT_POLICY,
 ) -> Posting | None:
-    """The posting `plan_transfer` would make, planned from the request alone: every check of the wallets
-    is left to storage, which applies it only if the posting's rules and the presumption (the actor owns the
+    """The posting `plan_transfer` makes, planned from the request alone: every check of the wallets is
+    left to storage, which applies it only if the posting's rules and the presumption (the actor owns the
     source, both are user wallets, no hold on the source is due) hold under the lock. None when the request
     alone breaks a rule (the same wallet twice): the planned path explains it."""
     if source_id == destination_id:
         return None
     charge = outgoing_charge(money, now, policy)
-    return _transfer_posting(source_id, destination_id, money, actor, details, now, policy, charge)
-
-
-def _transfer_posting(
-    source_id: UUID,
-    destination_id: UUID,
-    money: Money,
-    actor: UUID,
-    details: MovementDetails,
-    now: datetime,
-    policy: PaymentPolicy,
-    charge: OutgoingCharge,
-) -> Posting:
     txn = new_transaction(TransactionType.TRANSFER, money, source_id, destination_id, actor, details, now)
     legs = (
         Leg(source_id, -money.amount, money.currency, charge=charge),

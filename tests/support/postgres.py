@@ -97,7 +97,9 @@ def embedded_server() -> Iterator[str]:
     server: Any = None
     try:
         server = get_server(root / "pgdata", cleanup_mode="delete")
-        yield str(server.get_uri(MAINTENANCE_DATABASE))
+        # pgserver writes `postgres:@` (an empty password); the tests and the service read that as a
+        # password (too short for production, redacted as `***`): pass the URL as the user means it
+        yield str(server.get_uri(MAINTENANCE_DATABASE)).replace("://postgres:@", "://postgres@", 1)
     except Exception as exc:
         if server is None:
             raise ServerUnavailableError(f"could not start an embedded PostgreSQL (pgserver): {exc}") from exc

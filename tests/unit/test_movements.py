@@ -26,6 +26,7 @@ from paybridge.domain.movements import (
     plan_deposit,
     plan_transfer,
     plan_withdrawal,
+    presume_transfer,
 )
 from paybridge.domain.transactions import (
     Leg,
@@ -155,6 +156,25 @@ def test_plan_transfer_to_the_same_wallet() -> None:
     source = wallet(1_000)
     with pytest.raises(SameWallet):
         plan_transfer(source, source, usd(1), ACTOR, NO_DETAILS, NOW)
+
+
+def test_presume_transfer_plans_what_plan_transfer_plans_without_the_wallets() -> None:
+    source, destination = wallet(1_000), wallet(5)
+    details = MovementDetails(None, "rent", {"month": "march"})
+
+    planned = plan_transfer(source, destination, usd(700), ACTOR, details, NOW)
+    presumed = presume_transfer(source.id, destination.id, usd(700), ACTOR, details, NOW)
+
+    assert presumed is not None
+    assert presumed.legs == planned.legs and presumed.verified_actor == planned.verified_actor
+    fields = ("type", "status", "amount", "source_wallet_id", "destination_wallet_id", "description")
+    assert [getattr(presumed.transaction, f) for f in fields] == [
+        getattr(planned.transaction, f) for f in fields
+    ]
+    assert [type(e) for e in presumed.events] == [type(e) for e in planned.events]
+    assert presume_transfer(source.id, source.id, usd(1), ACTOR, NO_DETAILS, NOW) is None  # explained by plan
+    # nothing about the wallets is checked: an empty source still gets a posting, storage refuses it
+    assert presume_transfer(uuid4(), uuid4(), usd(10**9), ACTOR, NO_DETAILS, NOW) is not None
 
 
 def test_plan_transfer_currency_mismatch_on_either_side() -> None:
