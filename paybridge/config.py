@@ -34,7 +34,7 @@ class Settings:
     db_statement_timeout_ms: int = 15_000
     db_max_retries: int = 5
     outbox_notify: bool = True  # NOTIFY the relay after commits that wrote events (else it polls)
-    express_postings: bool = True  # a transfer first tries its one-statement form (docs/performance.md)
+    express_postings: bool = True  # transfers/withdrawals first try one statement (docs/architecture.md)
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_issuer: str = "paybridge"
     jwt_audience: str = "paybridge-api"

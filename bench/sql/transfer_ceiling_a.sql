@@ -4,7 +4,7 @@
 \set s random(1, :n)
 \set d 1 + (:s + random(0, :n - 2)) % :n
 \if :prepared = 0
-PREPARE pb_post(bigint, uuid, unknown, uuid[], unknown, smallint[], smallint[], smallint[], date[], date[], unknown, unknown, uuid, uuid, uuid, timestamp with time zone, uuid, unknown, unknown, smallint, unknown, uuid, uuid, uuid, unknown, unknown, jsonb, timestamp with time zone, unknown, unknown, unknown, unknown, unknown, uuid[], unknown, unknown, unknown, jsonb[], unknown, jsonb, timestamp with time zone) AS
+PREPARE pb_post(bigint, uuid, unknown, uuid[], unknown, smallint[], smallint[], smallint[], date[], date[], unknown, unknown, uuid, uuid, uuid, timestamp with time zone, unknown, uuid, unknown, unknown, smallint, unknown, uuid, uuid, uuid, unknown, unknown, jsonb, timestamp with time zone, unknown, unknown, unknown, unknown, unknown, uuid[], unknown, unknown, unknown, jsonb[], unknown, jsonb, timestamp with time zone) AS
 WITH idem AS (
     SELECT pg_try_advisory_xact_lock($1) AS taken, i.fingerprint, i.outcome, i.transaction_id,
            i.created_at, i.expires_at
@@ -62,7 +62,9 @@ WITH idem AS (
                            OR NOT EXISTS (SELECT 1 FROM holds h
                                            WHERE h.wallet_id = k.id AND h.status = 'PENDING'
                                              AND h.expires_at <= $16)))
-           AND NOT EXISTS (SELECT 1 FROM locked k WHERE k.kind <> 'USER') AS presumed
+           AND NOT EXISTS (SELECT 1 FROM locked k
+                            WHERE k.kind <> 'USER' AND k.id IS DISTINCT FROM $17::uuid)
+           AS presumed
 ), decision AS (
     SELECT (SELECT count(*) = cardinality($4::uuid[])
                    AND coalesce(bool_and(p.currency_ok AND p.status_ok AND p.funds_ok
@@ -91,30 +93,30 @@ WITH idem AS (
     INSERT INTO transactions (id, type, status, amount, currency, source_wallet_id, destination_wallet_id,
                               initiated_by, reference, description, metadata, created_at, completed_at,
                               original_transaction_id, counter_amount, counter_currency, exchange_rate)
-    SELECT $17, $18, $19, $20, $21, $22,
-           $23, $24, $25, $26, $27,
-           $16, $28, $29::uuid, $30, $31,
-           $32::numeric
+    SELECT $18, $19, $20, $21, $22, $23,
+           $24, $25, $26, $27, $28,
+           $16, $29, $30::uuid, $31, $32,
+           $33::numeric
      WHERE (SELECT ok FROM decision)
 ), entries AS (
     INSERT INTO ledger_entries (transaction_id, wallet_id, amount, currency, balance_after, created_at)
-    SELECT $17, m.id, p.delta, p.currency, m.balance, $16
+    SELECT $18, m.id, p.delta, p.currency, m.balance, $16
       FROM moved m
       JOIN planned p ON p.id = m.id
      WHERE p.delta <> 0
      ORDER BY p.delta, m.id
 ), events AS (
     INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, payload, correlation_id, created_at)
-    SELECT e.id, e.aggregate_type, e.aggregate_id, e.event_type, e.payload, $33, $16
-      FROM unnest($34::uuid[], $35::text[], $36::text[],
-                  $37::text[], $38::jsonb[])
+    SELECT e.id, e.aggregate_type, e.aggregate_id, e.event_type, e.payload, $34, $16
+      FROM unnest($35::uuid[], $36::text[], $37::text[],
+                  $38::text[], $39::jsonb[])
            AS e(id, aggregate_type, aggregate_id, event_type, payload)
      WHERE (SELECT ok FROM decision)
 ), idempotency AS (
     INSERT INTO idempotency_keys (principal_id, key, fingerprint, outcome, transaction_id, created_at,
                                   expires_at)
-    SELECT $2, $3, $39, $40, $17, $16,
-           $41
+    SELECT $2, $3, $40, $41, $18, $16,
+           $42
      WHERE $3::text IS NOT NULL AND (SELECT ok FROM decision)
 )
 SELECT d.ok, c.actor_verified, c.hold_pending, c.reversal_fits, c.quote_unused, c.quote_unexpired,
@@ -151,4 +153,4 @@ SELECT quote_literal(hashtextextended(g.key, 0)) AS idem_lock,
   FROM bench_wallets a, bench_wallets b,
        LATERAL (SELECT (lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || substr(md5(random()::text), 1, 20))::uuid AS txn, (lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || substr(md5(random()::text), 1, 20))::uuid AS event, gen_random_uuid()::text AS key, clock_timestamp() AS now) g
  WHERE a.n = :s AND b.n = :d \gset
-EXECUTE pb_post(:idem_lock, :idem_principal_id, :idem_key, :wallet_ids, '{USD,USD}', '{-1,1}', '{0,0}', '{1,0}', '{2026-11-28,NULL}', '{2026-11-01,NULL}', '{NULL,NULL}', '{NULL,NULL}', :verified_actor, :presumed_wallet, :presumed_owner, :now, :id, 'TRANSFER', 'COMPLETED', '1', 'USD', :source_wallet_id, :destination_wallet_id, :initiated_by, NULL, NULL, '{}', :completed_at, NULL, NULL, NULL, NULL, :correlation_id, :event_ids, '{transaction}', :event_aggregate_ids, '{transfer.completed}', '{"{\"transaction_id\": \"01a22245-c541-79b6-84e5-ba0452acda45\", \"type\": \"TRANSFER\", \"status\": \"COMPLETED\", \"amount\": 1, \"currency\": \"USD\", \"source_wallet_id\": \"60f7a237-df60-4c7c-a620-914567210ff2\", \"destination_wallet_id\": \"c956b406-cc2a-4fac-bb1f-793ccd3d67b1\", \"initiated_by\": \"fa0d5c79-3921-4937-8960-4483199e9c3d\", \"reference\": null, \"description\": null, \"metadata\": {}, \"completed_at\": \"2026-11-28T13:08:47.553315+00:00\"}"}', '28e2f0d443086204278ab856948eb27f7e5c6c183127149b2931e610273ccb68', '{"transaction": {"id": "01a22245-c541-79b6-84e5-ba0452acda45", "type": "TRANSFER", "status": "COMPLETED", "amount": 1, "currency": "USD", "source_wallet_id": "60f7a237-df60-4c7c-a620-914567210ff2", "destination_wallet_id": "c956b406-cc2a-4fac-bb1f-793ccd3d67b1", "initiated_by": "fa0d5c79-3921-4937-8960-4483199e9c3d", "reference": null, "description": null, "metadata": {}, "created_at": "2026-11-28T13:08:47.553315+00:00", "completed_at": "2026-11-28T13:08:47.553315+00:00", "reversed_amount": 0, "original_transaction_id": null, "exchange": null}}', :idem_expires_at);
+EXECUTE pb_post(:idem_lock, :idem_principal_id, :idem_key, :wallet_ids, '{USD,USD}', '{-1,1}', '{0,0}', '{1,0}', '{2026-11-28,NULL}', '{2026-11-01,NULL}', '{NULL,NULL}', '{NULL,NULL}', :verified_actor, :presumed_wallet, :presumed_owner, :now, NULL, :id, 'TRANSFER', 'COMPLETED', '1', 'USD', :source_wallet_id, :destination_wallet_id, :initiated_by, NULL, NULL, '{}', :completed_at, NULL, NULL, NULL, NULL, :correlation_id, :event_ids, '{transaction}', :event_aggregate_ids, '{transfer.completed}', '{"{\"transaction_id\": \"01a2228a-abb8-7e32-9346-0c2ae4a9dc05\", \"type\": \"TRANSFER\", \"status\": \"COMPLETED\", \"amount\": 1, \"currency\": \"USD\", \"source_wallet_id\": \"2c826fdb-8318-4df6-9df1-ca65746ef6fb\", \"destination_wallet_id\": \"45c0fa9b-4aa3-49c7-a98d-fcea3d26582d\", \"initiated_by\": \"25a4ac61-e18c-4a98-966b-ab5928cc3766\", \"reference\": null, \"description\": null, \"metadata\": {}, \"completed_at\": \"2026-11-28T14:24:03.000664+00:00\"}"}', 'dcceab589b3e669e5765a8a75d5c907067643e574e2fe49976da574ed714c69e', '{"transaction": {"id": "01a2228a-abb8-7e32-9346-0c2ae4a9dc05", "type": "TRANSFER", "status": "COMPLETED", "amount": 1, "currency": "USD", "source_wallet_id": "2c826fdb-8318-4df6-9df1-ca65746ef6fb", "destination_wallet_id": "45c0fa9b-4aa3-49c7-a98d-fcea3d26582d", "initiated_by": "25a4ac61-e18c-4a98-966b-ab5928cc3766", "reference": null, "description": null, "metadata": {}, "created_at": "2026-11-28T14:24:03.000664+00:00", "completed_at": "2026-11-28T14:24:03.000664+00:00", "reversed_amount": 0, "original_transaction_id": null, "exchange": null}}', :idem_expires_at);

@@ -103,12 +103,27 @@ def plan_withdrawal(
     policy: PaymentPolicy = DEFAULT_POLICY,
 ) -> Posting:
     check_wallet(wallet, money)
+    check_sendable(wallet, money, outgoing_charge(money, now, policy))
+    return presume_withdrawal(wallet.id, settlement.id, money, actor, details, now, policy)
+
+
+def presume_withdrawal(
+    wallet_id: UUID,
+    settlement_id: UUID,
+    money: Money,
+    actor: UUID,
+    details: MovementDetails,
+    now: datetime,
+    policy: PaymentPolicy = DEFAULT_POLICY,
+) -> Posting:
+    """The posting `plan_withdrawal` makes, planned from the request alone (see `presume_transfer`): storage
+    applies it only if the rules and the presumption (the actor owns the wallet, the settlement account is the
+    only system account named, no hold on the wallet is due) hold under the lock."""
     charge = outgoing_charge(money, now, policy)
-    check_sendable(wallet, money, charge)
-    txn = new_transaction(TransactionType.WITHDRAWAL, money, wallet.id, None, actor, details, now)
+    txn = new_transaction(TransactionType.WITHDRAWAL, money, wallet_id, None, actor, details, now)
     legs = (
-        Leg(wallet.id, -money.amount, money.currency, charge=charge),
-        Leg(settlement.id, money.amount, money.currency),
+        Leg(wallet_id, -money.amount, money.currency, charge=charge),
+        Leg(settlement_id, money.amount, money.currency),
     )
     events = (WithdrawalCompleted(occurred_at=now, transaction=txn),)
     return Posting(txn, legs, events, verified_actor=sender(actor, policy))

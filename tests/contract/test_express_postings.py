@@ -15,7 +15,7 @@ from dependency_injector import providers
 from paybridge.application.ports.security import Principal
 from paybridge.application.ports.storage import ExpressLedger, ExpressOutcome, IdempotencyRecord, Presumption
 from paybridge.application.use_cases.holds import PlaceHoldCommand
-from paybridge.application.use_cases.move_money import DepositCommand, TransferCommand
+from paybridge.application.use_cases.move_money import DepositCommand, TransferCommand, WithdrawalCommand
 from paybridge.application.use_cases.wallet_admin import ChangeWalletStatus
 from paybridge.bootstrap import Container, start, stop
 from paybridge.domain.errors import (
@@ -231,4 +231,53 @@ async def test_an_expired_stored_outcome_is_not_replayed(build: Build) -> None:
 
     assert not second.replayed and second.transaction.id != first.transaction.id
     assert (await container.get_wallet()(alice, a.id)).balance == 800
+    assert_ledger_invariants(container)
+
+
+async def test_a_withdrawal_is_one_express_step_too(build: Build) -> None:
+    container, spy, _ = await build()
+    alice = await new_principal(container)
+    a = await funded(container, alice, 1_000)
+
+    taken = await container.withdraw_money()(alice, WithdrawalCommand(a.id, 400, "USD"), "w-1")
+    again = await container.withdraw_money()(alice, WithdrawalCommand(a.id, 400, "USD"), "w-1")
+
+    assert again.replayed and again.transaction == taken.transaction
+    assert taken.transaction.destination_wallet_id is None
+    assert (await container.get_wallet()(alice, a.id)).balance == 600
+    if express_on(container):
+        assert [o.posted for o in spy.outcomes] == [True, False] and spy.outcomes[1].stored is not None
+    assert_ledger_invariants(container)
+
+
+@pytest.mark.parametrize(
+    ("whose", "amount", "currency", "error"),
+    [
+        ("hers", 1_001, "USD", InsufficientFunds),
+        ("his", 1, "USD", WalletNotFound),
+        ("hers", 1, "EUR", CurrencyMismatch),
+        ("suspended", 1, "USD", WalletNotActive),
+    ],
+)
+async def test_a_refused_express_withdrawal_is_explained_by_the_planned_path(
+    build: Build, whose: str, amount: int, currency: str, error: type[PayBridgeError]
+) -> None:
+    container, spy, _ = await build()
+    alice, bob = await new_principal(container), await new_principal(container)
+    a, b = await funded(container, alice, 1_000), await funded(container, bob, 50)
+    if whose == "suspended":
+        admin = await new_principal(container, Role.ADMIN, verified=False)
+        await container.change_wallet_status()(admin, a.id, WalletStatus.SUSPENDED, "review")
+    wallet = b if whose == "his" else a
+    before = len(outbox_events(container))
+
+    with pytest.raises(error):
+        await container.withdraw_money()(alice, WithdrawalCommand(wallet.id, amount, currency), "no")
+
+    assert (await container.get_wallet()(alice, a.id)).balance == 1_000
+    assert (await container.get_wallet()(bob, b.id)).balance == 50
+    assert len(outbox_events(container)) == before
+    if express_on(container):
+        refused = spy.outcomes[-1]
+        assert (refused.busy, refused.stored, refused.posted) == (False, None, False)
     assert_ledger_invariants(container)

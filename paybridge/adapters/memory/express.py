@@ -13,7 +13,9 @@ from paybridge.domain.transactions import Posting
 
 def _presumption_holds(state: InMemoryState, posting: Posting, presumed: Presumption) -> bool:
     wallets = [state.wallets.get(leg.wallet_id) for leg in posting.legs]
-    if any(wallet is None or wallet.is_system for wallet in wallets):
+    if any(
+        wallet is None or (wallet.is_system and wallet.id != presumed.system_wallet_id) for wallet in wallets
+    ):
         return False
     owned = state.wallets.get(presumed.wallet_id)
     if owned is None or not owned.is_owned_by(presumed.owner):

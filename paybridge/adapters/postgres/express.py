@@ -26,6 +26,7 @@ def express_params(posting: Posting, record: IdempotencyRecord, presumed: Presum
         "idem_lock": advisory_lock_key(record.principal_id, record.key),
         "presumed_owner": presumed.owner,
         "presumed_wallet": presumed.wallet_id,
+        "presumed_system": presumed.system_wallet_id,
     }
 
 

@@ -21,7 +21,8 @@ columns and the KYC condition. Each variant is a constant text, so psycopg prepa
 The express variant (`express=True`, run alone in autocommit by adapters/postgres/express.py) is the whole
 idempotent transfer: it also takes the idempotency key with a non-waiting advisory lock, returns the key's
 stored outcome instead of locking anything when there is one, and checks what a posting planned without
-reading its wallets presumes (the owner of the source, user wallets only, no due hold on the source).
+reading its wallets presumes (the owner of the source, user wallets only but a withdrawal's settlement
+account, no due hold on the source).
 
 Outgoing usage (limits.py) is counted per UTC day and month on the wallet row: a charge in the stored period
 adds to it (never below zero), a positive charge in a new period replaces it, a give-back for a period that
@@ -114,7 +115,9 @@ _PRESUMED: LiteralString = """,
                            OR NOT EXISTS (SELECT 1 FROM holds h
                                            WHERE h.wallet_id = k.id AND h.status = 'PENDING'
                                              AND h.expires_at <= %(now)s)))
-           AND NOT EXISTS (SELECT 1 FROM locked k WHERE k.kind <> 'USER') AS presumed"""
+           AND NOT EXISTS (SELECT 1 FROM locked k
+                            WHERE k.kind <> 'USER' AND k.id IS DISTINCT FROM %(presumed_system)s::uuid)
+           AS presumed"""
 
 _DECISION: LiteralString = """
 ), decision AS (
@@ -244,8 +247,8 @@ def post_sql(
     `express`: the statement also takes the idempotency key (`pg_try_advisory_xact_lock`, never waits) and
     looks up its stored outcome first, locks and writes nothing unless the key is free, and checks the
     presumption of a posting planned without reading its wallets (`presumed_owner` owns `presumed_wallet`,
-    which has no PENDING hold due at `now`; every wallet is a user wallet). Run alone in autocommit it is
-    the whole unit of work in one round trip."""
+    which has no PENDING hold due at `now`; every wallet is a user wallet but `presumed_system`). Run alone
+    in autocommit it is the whole unit of work in one round trip."""
     parts: list[LiteralString] = [
         _KEY if express else _LEGS,
         _LEGS_BODY,

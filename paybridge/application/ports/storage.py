@@ -83,10 +83,12 @@ class PostingRefused:
 class Presumption:
     """What a posting planned from the request alone (without reading its wallets) takes for granted:
     `owner` owns `wallet_id`, which has no PENDING hold due at the posting's time, and every wallet of the
-    posting is a user wallet. Storage checks it under the lock with the posting's own rules."""
+    posting is a user wallet but `system_wallet_id` (a withdrawal's settlement account), if given. Storage
+    checks it under the lock with the posting's own rules."""
 
     owner: UUID
     wallet_id: UUID
+    system_wallet_id: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,10 +23,11 @@ from paybridge.domain.movements import (
     plan_transfer,
     plan_withdrawal,
     presume_transfer,
+    presume_withdrawal,
 )
 from paybridge.domain.policy import PaymentPolicy
 from paybridge.domain.transactions import Posting
-from paybridge.domain.wallets import SETTLEMENT, Wallet, system_account
+from paybridge.domain.wallets import SETTLEMENT, Wallet, system_account, system_account_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,22 @@ class WithdrawMoney:
             await uow.wallets.ensure_system_account(settlement)
             return plan_withdrawal(wallet, settlement, money, principal.user_id, details, now, self._policy)
 
-        return await self._movements.run(principal.user_id, key, "withdrawal", request_of(command), plan)
+        def presume() -> tuple[Posting, Presumption]:
+            settlement_id = system_account_id(SETTLEMENT, money.currency)
+            posting = presume_withdrawal(
+                command.wallet_id,
+                settlement_id,
+                money,
+                principal.user_id,
+                details,
+                self._clock.now(),
+                self._policy,
+            )
+            return posting, Presumption(principal.user_id, command.wallet_id, system_wallet_id=settlement_id)
+
+        return await self._movements.run(
+            principal.user_id, key, "withdrawal", request_of(command), plan, presume
+        )
 
 
 class TransferMoney:

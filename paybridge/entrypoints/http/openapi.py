@@ -56,7 +56,7 @@ OPERATIONS: dict[str, tuple[str, str | None, int, str, bool, list[dict[str, Any]
         [],
         [503],
     ),
-    "register_user": ("Register a user", "RegisterUser", 201, "User", False, [], [400, 409, 413, 415]),
+    "register_user": ("Register a user", "RegisterUser", 201, "User", False, [], [400, 409]),
     "get_profile": ("The authenticated user", None, 200, "User", True, [], [401]),
     "issue_token": (
         "Exchange credentials for an access token",
@@ -186,6 +186,8 @@ def _operation(route: Route, name: str) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{request}"}}},
         }
+        for code, why in ((413, "Body larger than PAYBRIDGE_MAX_BODY_BYTES"), (415, "Not application/json")):
+            operation["responses"][str(code)] = {"description": why, "content": _PROBLEM}  # read_json_body
     if auth:
         operation["security"] = [{"bearer": []}]
     if _IDEMPOTENCY in parameters:
