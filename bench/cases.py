@@ -180,7 +180,9 @@ def run_ceiling(bench: Bench, case: Case) -> dict[str, Any]:
         defines,
         mode="simple" if ceiling_a else "prepared",
         # ceiling A runs in the app's own session settings (plan_cache_mode included); B is fixed
-        session_options=session_options(Settings().db_statement_timeout_ms) if ceiling_a else None,
+        session_options=session_options(Settings().db_statement_timeout_ms, Settings().db_generic_plans)
+        if ceiling_a
+        else None,
     )
     result: dict[str, Any] = {
         "rps": run.rps,

@@ -17,11 +17,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.adapt import Transformer
 
 from bench.ceiling_a import literal, type_names
 from bench.seed import SeededWallet, seed
 from bench.transfer_sql import Call, Sent, capture_requests
+from paybridge.adapters.postgres.database import session_options
+from paybridge.config import Settings
 
 BALANCE = 10**15
 BATCH = 100_000
@@ -102,9 +105,12 @@ def seed_history(url: str, rows: int) -> History:
             conn.commit()  # the deferred checks (entries balance, two entries per transaction) run here
         conn.execute("SET session_replication_role = DEFAULT")
         _verify(conn, owner, other, rows)
-        conn.execute("ANALYZE transactions")
-        conn.execute("ANALYZE ledger_entries")
         conn.commit()
+        # Vacuumed and analysed now, so autovacuum does not wake up for these inserts in the middle of the
+        # measured cases (it did: minutes of a backend's CPU during the first round).
+        conn.autocommit = True
+        for table in ("transactions", "ledger_entries", "outbox"):
+            conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
     return History(rows, owner, other)
 
 
@@ -169,7 +175,9 @@ def explain(url: str, history: History) -> dict[str, str]:
     calls = [Call("GET", path, history.owner.token) for path in history.paths().values()]
     recorded = asyncio.run(capture_requests(url, calls))
     plans: dict[str, str] = {}
-    with psycopg.connect(url, autocommit=True) as conn:
+    # the app's session settings (JIT off), with plan_cache_mode set per plan below
+    options = session_options(Settings().db_statement_timeout_ms)
+    with psycopg.connect(url, autocommit=True, options=options) as conn:
         for name, recording in zip(history.paths(), recorded, strict=True):
             lists = [s for s in recording.statements if "ORDER BY" in s.text and "LIMIT" in s.text]
             if not lists:

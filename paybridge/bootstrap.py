@@ -131,6 +131,7 @@ class Container(containers.DeclarativeContainer):
         statement_timeout_ms=settings.provided.db_statement_timeout_ms,
         observer=query_observer,
         notify_outbox=settings.provided.outbox_notify,
+        generic_plans=settings.provided.db_generic_plans,
     )
     uow_factory = providers.Selector(
         storage_kind,

@@ -34,6 +34,7 @@ class Settings:
     db_statement_timeout_ms: int = 15_000
     db_max_retries: int = 5
     outbox_notify: bool = True  # NOTIFY the relay after commits that wrote events (else it polls)
+    db_generic_plans: bool = True  # plan_cache_mode=force_generic_plan for the API's sessions
     express_postings: bool = True  # transfers/withdrawals first try one statement (docs/architecture.md)
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_issuer: str = "paybridge"
@@ -88,6 +89,7 @@ class Settings:
             ),
             db_max_retries=reader.integer("PAYBRIDGE_DB_MAX_RETRIES", defaults.db_max_retries, 0),
             outbox_notify=reader.flag("PAYBRIDGE_OUTBOX_NOTIFY", defaults.outbox_notify),
+            db_generic_plans=reader.flag("PAYBRIDGE_DB_GENERIC_PLANS", defaults.db_generic_plans),
             express_postings=reader.flag("PAYBRIDGE_EXPRESS_POSTINGS", defaults.express_postings),
             jwt_secret=env.get("PAYBRIDGE_JWT_SECRET", defaults.jwt_secret),
             jwt_issuer=env.get("PAYBRIDGE_JWT_ISSUER", defaults.jwt_issuer),

@@ -21,18 +21,22 @@ from paybridge.adapters.postgres.session import NullQueryObserver, QueryObserver
 logger = logging.getLogger(__name__)
 
 
-def session_options(statement_timeout_ms: int) -> str:
+def session_options(statement_timeout_ms: int, generic_plans: bool = False) -> str:
     """The settings of every pooled session (libpq `options`).
 
-    `plan_cache_mode=force_generic_plan`: psycopg prepares a statement from its 5th execution on a connection,
-    and PostgreSQL then still re-plans it for each call's values whenever it estimates a custom plan cheaper.
-    For the posting statement (a 14-part CTE) that re-planning cost more than executing it: ceiling A ran at
-    1,011 transfers/s by default and 1,365/s with generic plans (docs/performance.md). Generic plans are also
-    the predictable ones for skewed data: the list queries are written for them and tests check their plans
-    (tests/integration/test_list_plans.py)."""
-    return (
-        f"-c statement_timeout={statement_timeout_ms} -c TimeZone=UTC -c plan_cache_mode=force_generic_plan"
-    )
+    `jit=off`: JIT compilation pays off for long analytical queries, never for these; it fired on plans
+    whose *estimated* cost is high (a generic plan with an unknown LIMIT) and added 14-30 ms to a 0.2 ms list
+    query.
+
+    `generic_plans` (the API's sessions, `PAYBRIDGE_DB_GENERIC_PLANS`): `plan_cache_mode=force_generic_plan`.
+    psycopg prepares a statement from its 5th execution on a connection, and PostgreSQL then still re-plans it
+    for every call's values whenever it estimates a custom plan cheaper. For the posting statement (a 14-part
+    CTE) that re-planning cost more than executing it: ceiling A ran at 1,011 transfers/s by default and
+    1,365/s with generic plans (docs/performance.md). Every statement the API sends repeatedly is written so
+    that its generic plan is index-driven (tests/integration/test_generic_plans.py checks them on skewed
+    data). The relay and the CLI keep PostgreSQL's default: the relay's claim query needs the custom plan."""
+    options = f"-c statement_timeout={statement_timeout_ms} -c TimeZone=UTC -c jit=off"
+    return options + (" -c plan_cache_mode=force_generic_plan" if generic_plans else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,7 @@ class PostgresDatabase:
         observer: QueryObserver | None = None,
         notify_outbox: bool = True,
         check_idle_seconds: float = 2.0,
+        generic_plans: bool = False,
     ) -> None:
         self.url = url
         self.observer: QueryObserver = observer or NullQueryObserver()
@@ -72,7 +77,7 @@ class PostgresDatabase:
             open=False,
             kwargs={
                 "autocommit": False,
-                "options": session_options(statement_timeout_ms),
+                "options": session_options(statement_timeout_ms, generic_plans),
             },
             configure=self._configure,
             check=self._check,

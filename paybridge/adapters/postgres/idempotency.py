@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import LiteralString
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
@@ -14,6 +15,13 @@ from paybridge.adapters.postgres.session import PostgresSession
 from paybridge.application.ports.storage import IdempotencyLookup, IdempotencyRecord
 
 _LOCK_NAMESPACE = b"paybridge:idempotency:"
+# A batch of expired keys found in expiry order (the plan walks idempotency_keys_expires_at_idx and stops at
+# the first live key) and deleted by row address (a TID scan): also as a generic plan, which cannot know how
+# few keys have expired — joining the batch back by primary key made it scan the whole table.
+PURGE_SQL: LiteralString = (
+    "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY("
+    "SELECT ctid FROM idempotency_keys WHERE expires_at <= %s ORDER BY expires_at LIMIT %s))"
+)
 
 
 def advisory_lock_key(principal_id: UUID, key: str) -> int:
@@ -70,10 +78,4 @@ class PostgresIdempotencyStore:
         )
 
     async def purge_expired(self, now: datetime, batch_size: int) -> int:
-        return await self._session.execute(
-            "delete",
-            "idempotency_keys",
-            "DELETE FROM idempotency_keys WHERE (principal_id, key) IN"
-            " (SELECT principal_id, key FROM idempotency_keys WHERE expires_at <= %s LIMIT %s)",
-            (now, batch_size),
-        )
+        return await self._session.execute("delete", "idempotency_keys", PURGE_SQL, (now, batch_size))
