@@ -47,7 +47,7 @@ class PostgresExpressLedger:
             raise
         try:
             await connection.set_autocommit(True)
-            row = await PostgresSession(connection, self._database.observer).fetchone(
+            row = await PostgresSession(connection, self._database.observer).fetchone_raw(
                 "post",
                 "transactions",
                 statement_for(posting, express=True),

@@ -10,7 +10,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from paybridge.adapters.postgres.paging import MAX_POSITION, keyset_page
-from paybridge.adapters.postgres.posting_sql import post_sql
+from paybridge.adapters.postgres.posting_sql import RawStatement, post_sql, raw
 from paybridge.adapters.postgres.session import PostgresSession
 from paybridge.application.context import current_context
 from paybridge.application.ports.storage import (
@@ -135,16 +135,18 @@ def _links(posting: Posting) -> dict[str, Any]:
     }
 
 
-def statement_for(posting: Posting, express: bool = False) -> LiteralString:
+def statement_for(posting: Posting, express: bool = False) -> RawStatement:
     """The variant of the posting statement with exactly the parts this posting needs."""
     hold = None if posting.hold is None else ("place" if posting.new_transaction else "settle")
-    return post_sql(
-        kyc=posting.verified_actor is not None,
-        new_transaction=posting.new_transaction,
-        hold=hold,
-        reversal=posting.reversal is not None,
-        quote=posting.quote_id is not None,
-        express=express,
+    return raw(
+        post_sql(
+            kyc=posting.verified_actor is not None,
+            new_transaction=posting.new_transaction,
+            hold=hold,
+            reversal=posting.reversal is not None,
+            quote=posting.quote_id is not None,
+            express=express,
+        )
     )
 
 
@@ -211,7 +213,7 @@ class PostgresLedger:
         self._session = session
 
     async def post(self, posting: Posting, idempotency: IdempotencyRecord | None) -> PostingRefused | None:
-        row = await self._session.fetchone(
+        row = await self._session.fetchone_raw(
             "post", "transactions", statement_for(posting), posting_params(posting, idempotency)
         )
         if row is None:

@@ -6,9 +6,10 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString, Protocol
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncRawCursor
 
 from paybridge.adapters.postgres.errors import error_type, translate
+from paybridge.adapters.postgres.posting_sql import RawStatement
 
 Params = Mapping[str, Any] | Sequence[Any] | None
 
@@ -40,6 +41,23 @@ class PostgresSession:
         self, operation: str, table: str, sql: LiteralString, params: Params = None
     ) -> list[tuple[Any, ...]]:
         return await self._run(operation, table, sql, params, want="all")
+
+    async def fetchone_raw(
+        self, operation: str, table: str, statement: RawStatement, params: Mapping[str, Any]
+    ) -> tuple[Any, ...] | None:
+        """Like `fetchone`, for a statement already converted to `$n` placeholders (no parsing per call)."""
+        started = time.perf_counter()
+        failure: str | None = None
+        try:
+            cursor = AsyncRawCursor(self.connection)
+            await cursor.execute(statement.text, [params[name] for name in statement.names])
+            return await cursor.fetchone()
+        except Exception as error:
+            failure = error_type(error)
+            _raise_translated(error)
+            raise
+        finally:
+            self._observer.query_finished(operation, table, time.perf_counter() - started, failure)
 
     async def execute(self, operation: str, table: str, sql: LiteralString, params: Params = None) -> int:
         started = time.perf_counter()
