@@ -67,7 +67,7 @@ STEPS = [  # py-spy names methods Class.method: match the name after the last do
     ),
     (
         "statements (PostgresSession: send, wait, rows)",
-        r"(^|\.)(_run|execute) \(paybridge/adapters/postgres/session\.py",
+        r"(^|\.)(_run|execute|fetchone_raw) \(paybridge/adapters/postgres/session\.py",
     ),
     ("pool getconn/putconn (check = an empty query)", r"(^|\.)(getconn|putconn) \(psycopg_pool/"),
     ("COMMIT", r"(^|\.)commit \(paybridge/adapters/postgres/uow\.py"),
