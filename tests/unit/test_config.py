@@ -45,6 +45,15 @@ def test_values_are_read_from_the_environment() -> None:
     assert settings.log_level == "DEBUG"
 
 
+def test_the_speed_settings_are_on_by_default_and_can_be_switched_off() -> None:
+    defaults = Settings.from_env({})
+    assert defaults.express_postings and defaults.db_generic_plans
+    off = Settings.from_env({"PAYBRIDGE_EXPRESS_POSTINGS": "false", "PAYBRIDGE_DB_GENERIC_PLANS": "0"})
+    assert not off.express_postings and not off.db_generic_plans
+    with pytest.raises(ConfigurationError, match="PAYBRIDGE_EXPRESS_POSTINGS"):
+        Settings.from_env({"PAYBRIDGE_EXPRESS_POSTINGS": "sometimes"})
+
+
 def test_production_requires_database_url() -> None:
     with pytest.raises(ConfigurationError, match="DATABASE_URL"):
         Settings.from_env({"PAYBRIDGE_ENV": "production", "PAYBRIDGE_JWT_SECRET": STRONG_SECRET})
