@@ -15,6 +15,7 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from paybridge.adapters.postgres.errors import translate
 from paybridge.adapters.postgres.outbox_notifier import PostgresOutboxNotifier
 from paybridge.adapters.postgres.session import NullQueryObserver, QueryObserver
 
@@ -100,6 +101,16 @@ class PostgresDatabase:
         surfaces as StorageUnavailable and is discarded by the pool."""
         if time.monotonic() - self._returned.get(connection, 0.0) > self._check_idle_seconds:
             await AsyncConnectionPool.check_connection(connection)
+
+    async def acquire(self) -> AsyncConnection[Any]:
+        """A pooled connection (`pool.getconn()`); no connection in time is StorageUnavailable (translated)."""
+        try:
+            return await self.pool.getconn()
+        except Exception as error:
+            translated = translate(error)
+            if translated is not None:
+                raise translated from error
+            raise
 
     async def release(self, connection: AsyncConnection[Any]) -> None:
         """Returns a connection taken with `pool.getconn()`, noting when (for the checkout check)."""

@@ -10,7 +10,6 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from paybridge.adapters.postgres.database import PostgresDatabase
-from paybridge.adapters.postgres.errors import translate
 from paybridge.adapters.postgres.idempotency import advisory_lock_key
 from paybridge.adapters.postgres.ledger import posting_params, statement_for
 from paybridge.adapters.postgres.session import PostgresSession
@@ -37,14 +36,7 @@ class PostgresExpressLedger:
     async def post(
         self, posting: Posting, record: IdempotencyRecord, presumed: Presumption
     ) -> ExpressOutcome:
-        pool = self._database.pool
-        try:
-            connection = await pool.getconn()
-        except Exception as error:
-            translated = translate(error)
-            if translated is not None:
-                raise translated from error
-            raise
+        connection = await self._database.acquire()
         try:
             await connection.set_autocommit(True)
             row = await PostgresSession(connection, self._database.observer).fetchone_raw(

@@ -59,7 +59,7 @@ UPDATE outbox AS o
 async def transaction(database: PostgresDatabase) -> AsyncIterator[PostgresSession]:
     """A session in a transaction on a pooled connection: committed when the block exits cleanly, rolled
     back otherwise. Database errors surface translated (`raise ... from`)."""
-    connection = await _getconn(database)
+    connection = await database.acquire()
     try:
         yield PostgresSession(connection, database.observer)
         await _commit(connection)
@@ -78,7 +78,7 @@ class PostgresClaimedBatch:
         self.events = ()
 
     async def __aenter__(self) -> Self:
-        self._connection = await _getconn(self._database)
+        self._connection = await self._database.acquire()
         try:
             self._session = PostgresSession(self._connection, self._database.observer)
             rows = await self._session.fetchall("claim", "outbox", _CLAIM_SQL, (self._limit,))
@@ -135,16 +135,6 @@ def event_from_row(row: tuple[Any, ...]) -> OutboxEvent:
         data=row[7],
         attempts=int(row[8]),
     )
-
-
-async def _getconn(database: PostgresDatabase) -> AsyncConnection[Any]:
-    try:
-        return await database.pool.getconn()
-    except Exception as error:
-        translated = translate(error)
-        if translated is not None:
-            raise translated from error
-        raise
 
 
 async def _commit(connection: AsyncConnection[Any]) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, LiteralString, Protocol
 
 from psycopg import AsyncConnection, AsyncRawCursor
@@ -46,43 +47,33 @@ class PostgresSession:
         self, operation: str, table: str, statement: RawStatement, params: Mapping[str, Any]
     ) -> tuple[Any, ...] | None:
         """Like `fetchone`, for a statement already converted to `$n` placeholders (no parsing per call)."""
-        started = time.perf_counter()
-        failure: str | None = None
-        try:
+        with self._observed(operation, table):
             cursor = AsyncRawCursor(self.connection)
             await cursor.execute(statement.text, [params[name] for name in statement.names])
             return await cursor.fetchone()
-        except Exception as error:
-            failure = error_type(error)
-            _raise_translated(error)
-            raise
-        finally:
-            self._observer.query_finished(operation, table, time.perf_counter() - started, failure)
 
     async def execute(self, operation: str, table: str, sql: LiteralString, params: Params = None) -> int:
-        started = time.perf_counter()
-        failure: str | None = None
-        try:
+        with self._observed(operation, table):
             cursor = await self.connection.execute(sql, params)
             return cursor.rowcount
-        except Exception as error:
-            failure = error_type(error)
-            _raise_translated(error)
-            raise
-        finally:
-            self._observer.query_finished(operation, table, time.perf_counter() - started, failure)
 
     async def _run(
         self, operation: str, table: str, sql: LiteralString, params: Params, want: str
     ) -> list[tuple[Any, ...]]:
-        started = time.perf_counter()
-        failure: str | None = None
-        try:
+        with self._observed(operation, table):
             cursor = await self.connection.execute(sql, params)
             if want == "one":
                 row = await cursor.fetchone()
                 return [] if row is None else [row]
             return await cursor.fetchall()
+
+    @contextmanager
+    def _observed(self, operation: str, table: str) -> Iterator[None]:
+        """Times the statement for the observer and re-raises database errors translated (`from` them)."""
+        started = time.perf_counter()
+        failure: str | None = None
+        try:
+            yield
         except Exception as error:
             failure = error_type(error)
             _raise_translated(error)

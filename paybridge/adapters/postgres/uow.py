@@ -43,13 +43,7 @@ class PostgresUnitOfWork:
         self._committed = False
 
     async def __aenter__(self) -> Self:
-        try:
-            self._connection = await self._database.pool.getconn()
-        except Exception as error:
-            translated = translate(error)
-            if translated is not None:
-                raise translated from error
-            raise
+        self._connection = await self._database.acquire()
         session = self._session = PostgresSession(self._connection, self._database.observer)
         self.users = PostgresUserRepository(session)
         self.wallets = PostgresWalletRepository(session, self._database.known_system_accounts)
