@@ -12,6 +12,21 @@ def _ints(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
 
+RESERVED = {"hypercorn", "quiet", "uvicorn", "api", "relay"}
+
+
+def _variant(text: str) -> tuple[str, dict[str, str]]:
+    name, _, settings = text.partition(":")
+    pairs = [pair.split("=", 1) for pair in settings.split(",") if pair.strip()]
+    if (
+        not name.isidentifier()
+        or not pairs
+        or any(len(p) != 2 or not p[0].startswith("PAYBRIDGE_") for p in pairs)
+    ):
+        raise argparse.ArgumentTypeError(f"expected NAME:PAYBRIDGE_KEY=VALUE[,...], got {text!r}")
+    return name, {key: value for key, value in pairs}
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument(
@@ -29,6 +44,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-relay", action="store_true", help="leave out the relay case")
     parser.add_argument("--no-uvicorn", action="store_true", help="leave out the uvicorn reference cases")
     parser.add_argument("--only", default=None, help="run only the cases whose key contains this text")
+    parser.add_argument(
+        "--variant",
+        type=_variant,
+        action="append",
+        default=[],
+        metavar="NAME:KEY=VALUE[,KEY=VALUE]",
+        help="also run every API transfer case against a server with these PAYBRIDGE_* settings, in the same"
+        " rounds (an A/B of a setting: e.g. pool4:PAYBRIDGE_DB_POOL_MAX_SIZE=4)",
+    )
     parser.add_argument("--output", default=None, help="directory for results.json / results.md")
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument(
@@ -81,7 +105,26 @@ def _transfers(args: argparse.Namespace) -> list[Case]:
                     {**common, "script": "b"},
                 ),
             ]
+            cases += [
+                Case(
+                    f"{base}/{name}",
+                    "variant",
+                    f"API transfer, {wallets} wallets, {name}: {_settings(settings)}",
+                    c,
+                    run_transfer,
+                    {
+                        **common,
+                        "server": name,
+                        "derive": ("ratio", f"{base}/api", f"{base}: {name} ÷ defaults"),
+                    },
+                )
+                for name, settings in args.variant
+            ]
     return cases
+
+
+def _settings(settings: dict[str, str]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in settings.items())
 
 
 def _others(args: argparse.Namespace) -> list[Case]:

@@ -86,6 +86,7 @@ def tables(cases: list[Any], results: list[Result], meta: dict[str, Any]) -> str
         "transfer": "Transfers: the API against its ceilings",
         "other": "Reads, observability off, another server, relay on",
         "scale": "Scale: list latency by history size",
+        "variant": "Variants (--variant): the API transfer with other settings, same rounds",
     }
     for group, title in titles.items():
         rows = [

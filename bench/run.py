@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                 "hypercorn": (env, "hypercorn"),
                 "quiet": ({**env, **OBSERVABILITY_OFF}, "hypercorn"),
                 "uvicorn": (env, "uvicorn"),
+                **{name: ({**env, **settings}, "hypercorn") for name, settings in args.variant},
             },
             args.workers,
         )
