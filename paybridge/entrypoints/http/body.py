@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend
@@ -35,6 +37,19 @@ _VALIDATORS = {
     name: _StrictValidator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     for name, schema in REQUESTS.items()
 }
+
+
+def _format(name: str) -> Callable[[str], bool]:
+    return lambda value: Draft202012Validator.FORMAT_CHECKER.conforms(value, name)
+
+
+# The same schemas compiled to Python (~6x faster) only to *accept* a body quickly: a body it rejects, or one
+# holding a float (it calls 1.0 an integer; _StrictValidator does not), goes to jsonschema, which decides and
+# explains. tests/unit/test_body_validation.py checks that it never accepts what jsonschema rejects.
+_FAST: dict[str, Callable[[Any], Any]] = {
+    name: fastjsonschema.compile(schema, formats={"uuid": _format("uuid"), "date-time": _format("date-time")})
+    for name, schema in REQUESTS.items()
+}
 _JSON_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;.*)?$", re.IGNORECASE)
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
@@ -58,6 +73,17 @@ async def read_json(request: Request, schema: str, max_bytes: int) -> dict[str, 
     return data
 
 
+def _plain(value: Any) -> bool:
+    """No NUL character and no float anywhere: what the fast validator may judge alone."""
+    if isinstance(value, str):
+        return "\x00" not in value
+    if isinstance(value, dict):
+        return all("\x00" not in key and _plain(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_plain(item) for item in value)
+    return not isinstance(value, float)
+
+
 def _nul_fields(value: Any, path: str = "") -> list[FieldError]:
     """PostgreSQL text cannot hold NUL characters; they are never meaningful in this API's fields."""
     if isinstance(value, str):
@@ -76,6 +102,12 @@ def _nul_fields(value: Any, path: str = "") -> list[FieldError]:
 
 
 def validate(schema: str, data: dict[str, Any]) -> None:
+    if _plain(data):
+        try:
+            _FAST[schema](data)
+            return
+        except fastjsonschema.JsonSchemaException:
+            pass  # jsonschema decides and explains
     nul = _nul_fields(data)
     if nul:
         raise ValidationFailed("the request body is invalid", errors=nul)
