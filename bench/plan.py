@@ -19,7 +19,8 @@ def _variant(text: str) -> tuple[str, dict[str, str]]:
     name, _, settings = text.partition(":")
     pairs = [pair.split("=", 1) for pair in settings.split(",") if pair.strip()]
     if (
-        not name.isidentifier()
+        name in RESERVED
+        or not name.isidentifier()
         or not pairs
         or any(len(p) != 2 or not p[0].startswith("PAYBRIDGE_") for p in pairs)
     ):
@@ -233,6 +234,23 @@ def _scale(args: argparse.Namespace) -> list[Case]:
     return cases
 
 
+def _beside_reference(cases: list[Case]) -> list[Case]:
+    """A case compared with another (`derive`) runs right after it in each round: the pair meets the same
+    database state (dead row versions, WAL, cache) instead of whatever the cases between them left."""
+    keys = {case.key for case in cases}
+    followers: dict[str, list[Case]] = {}
+    for case in cases:
+        reference = case.options.get("derive", (None, None, None))[1]
+        if reference in keys:
+            followers.setdefault(reference, []).append(case)
+    moved = {id(case) for group in followers.values() for case in group}
+    ordered: list[Case] = []
+    for case in cases:
+        if id(case) not in moved:
+            ordered += [case, *followers.get(case.key, [])]
+    return ordered
+
+
 def build_cases(args: argparse.Namespace) -> list[Case]:
-    cases = _transfers(args) + _others(args) + _scale(args)
+    cases = _beside_reference(_transfers(args) + _others(args) + _scale(args))
     return [case for case in cases if args.only is None or args.only in case.key]
