@@ -100,6 +100,10 @@ class IdempotentMovements:
         step; only when storage refuses it (a rule or the presumption failed) does the attempt run `plan`
         in a unit of work, which explains the refusal and stores it as the key's outcome."""
         print_ = fingerprint(operation, request)
+        try:  # the common case, without building a retry loop (~30 µs) for it
+            return await self._counted(operation, principal_id, key, print_, plan, presume)
+        except ConcurrencyConflict as conflict:
+            failed: ConcurrencyConflict | None = conflict
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_retries + 1),
             wait=wait_random_exponential(multiplier=0.01, max=0.25),
@@ -109,16 +113,30 @@ class IdempotentMovements:
         )
         async for attempt in retrying:
             with attempt:
-                try:
-                    result = await self._attempt(principal_id, key, print_, plan, presume)
-                except PayBridgeError as error:
-                    if error.replayed:
-                        self._metrics.idempotent_replay(operation)
-                    raise
-                if result.replayed:
-                    self._metrics.idempotent_replay(operation)
-                return result
+                if failed is not None:  # attempt 1 is the one above: tenacity logs it, waits, retries
+                    first, failed = failed, None
+                    raise first
+                return await self._counted(operation, principal_id, key, print_, plan, presume)
         raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+
+    async def _counted(
+        self,
+        operation: str,
+        principal_id: UUID,
+        key: str,
+        print_: str,
+        plan: Planner,
+        presume: Presumer | None,
+    ) -> MovementResult:
+        try:
+            result = await self._attempt(principal_id, key, print_, plan, presume)
+        except PayBridgeError as error:
+            if error.replayed:
+                self._metrics.idempotent_replay(operation)
+            raise
+        if result.replayed:
+            self._metrics.idempotent_replay(operation)
+        return result
 
     def _before_retry(self, state: Any) -> None:
         error = state.outcome.exception() if state.outcome else None

@@ -12,9 +12,11 @@ and exception class names from a closed set.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 
 from paybridge.application.ports.health import PoolStatus
@@ -30,6 +32,7 @@ DB_CONNECTIONS = "paybridge_db_connections"
 DB_CONNECTIONS_HELP = "Connections of the database pool by state (idle, in_use, max)"
 
 
+Family = TypeVar("Family", bound=MetricWrapperBase)
 PoolSource = Callable[[], PoolStatus | None]  # None: the storage has no pool
 
 
@@ -40,6 +43,7 @@ class PrometheusMetrics:
     def __init__(self, multiprocess_dir: str | None = None) -> None:
         self.registry = CollectorRegistry()
         self.multiprocess_dir = multiprocess_dir
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         registry = self.registry
         http = ["method", "path"]
         self._requests = Counter(
@@ -139,10 +143,19 @@ class PrometheusMetrics:
                 DB_CONNECTIONS, DB_CONNECTIONS_HELP, ["state"], registry=registry, multiprocess_mode="livesum"
             )
 
+    def _child(self, family: Family, *labels: str) -> Family:
+        """`family.labels(*labels)` without its validation and lock on every request (~2 µs each): label sets
+        are few (route templates, not raw paths) and children are never removed."""
+        key = (id(family), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = family.labels(*labels)
+        return child
+
     # -- Metrics (application port) ------------------------------------------------------------------------
     def transaction_completed(self, type_: str, currency: str, amount: int) -> None:
-        self._transactions.labels(type_, "COMPLETED", currency).inc()
-        self._amount.labels(type_, currency).observe(amount)
+        self._child(self._transactions, type_, "COMPLETED", currency).inc()
+        self._child(self._amount, type_, currency).observe(amount)
 
     def transaction_rejected(self, type_: str, currency: str, reason: str) -> None:
         self._transactions.labels(type_, "FAILED", currency).inc()
@@ -169,13 +182,13 @@ class PrometheusMetrics:
         self, method: str, path: str, status: int, seconds: float, response_bytes: int
     ) -> None:
         self._in_flight.dec()
-        self._requests.labels(method, path, str(status)).inc()
-        self._duration.labels(method, path).observe(seconds)
-        self._response_size.labels(method, path).observe(response_bytes)
+        self._child(self._requests, method, path, str(status)).inc()
+        self._child(self._duration, method, path).observe(seconds)
+        self._child(self._response_size, method, path).observe(response_bytes)
 
     # -- QueryObserver (Postgres adapters) -----------------------------------------------------------------
     def query_finished(self, operation: str, table: str, seconds: float, error: str | None) -> None:
-        self._db_duration.labels(operation, table).observe(seconds)
+        self._child(self._db_duration, operation, table).observe(seconds)
         if error is not None:
             self._db_errors.labels(operation, error).inc()
 
