@@ -2,7 +2,7 @@
 
 Ratios are per-round medians (see report.round_ratios). "Best concurrency" is the one where the API's
 median throughput is highest. The hot-wallet target compares the API with ceiling B on the same 10 hot
-wallets; the relay target asks for a backlog that drains and a commit -> ack p99 within 250 ms.
+wallets at every concurrency and reports the lowest (at c=64 ceiling B's own lock queue flatters the API); the relay target asks for a backlog that drains and a commit -> ack p99 within 250 ms.
 """
 
 from __future__ import annotations
@@ -36,8 +36,15 @@ def _best(grouped: Grouped, kind: str, connections: list[int]) -> int:
 
 def table(grouped: Grouped, args: dict[str, Any]) -> list[str]:
     connections, extra = list(args["connections"]), int(args["extra_connections"])
-    spread, hot = _best(grouped, "spread", connections), _best(grouped, "hot", connections)
-    api, hot_api = f"transfer/spread/c{spread}/api", f"transfer/hot/c{hot}/api"
+    spread = _best(grouped, "spread", connections)
+    api = f"transfer/spread/c{spread}/api"
+    hot_ratios = {
+        c: ratio
+        for c in connections
+        if (ratio := _median(round_ratios(grouped, f"transfer/hot/c{c}/api", f"transfer/hot/c{c}/ceiling-b")))
+        is not None
+    }  # every concurrency: at c=64 ceiling B's own lock queue on 10 rows flatters the API
+    worst_hot = min(hot_ratios, key=lambda c: hot_ratios[c], default=connections[0])
     quiet, on = f"transfer/spread/c{extra}/quiet", f"transfer/spread/c{extra}/api"
     c16 = grouped.get("transfer/spread/c16/api", [])
     relay = grouped.get(f"transfer/spread/c{extra}/relay", [])
@@ -46,8 +53,8 @@ def table(grouped: Grouped, args: dict[str, Any]) -> list[str]:
              _median(round_ratios(grouped, api, api.replace("/api", "/ceiling-a"))), 0.40, "{:.3f}"),
         _row(f"API ÷ ceiling B at the best concurrency (c={spread})",
              _median(round_ratios(grouped, api, api.replace("/api", "/ceiling-b"))), 0.60, "{:.3f}"),
-        _row(f"10 hot wallets: API ÷ ceiling B (hot), c={hot}",
-             _median(round_ratios(grouped, hot_api, hot_api.replace("/api", "/ceiling-b"))), 0.50, "{:.3f}"),
+        _row(f"10 hot wallets: API ÷ ceiling B (hot) at every concurrency (lowest: c={worst_hot})",
+             hot_ratios.get(worst_hot), 0.50, "{:.3f}"),
         _row("p99 of API transfers at c=16 (all wallets), ms", _median([r["p99_ms"] for r in c16]), 50, "{:.1f}", higher=False),
         _row("observability cost (1 - on ÷ off), %",
              _median([100 * (1 - x) for x in round_ratios(grouped, on, quiet)]), 10, "{:.1f}", higher=False),

@@ -41,3 +41,20 @@ def test_each_compared_case_runs_right_after_its_reference() -> None:
             between,
         )
     assert sorted(keys) == sorted(set(keys))
+
+
+def test_the_hot_wallet_target_is_judged_at_the_least_favourable_concurrency() -> None:
+    from bench.report import by_key
+    from bench.targets import table
+
+    rps = {8: (440, 800), 16: (380, 700), 64: (450, 500)}  # (API, ceiling B) on the hot wallets
+    results = [
+        {"key": f"transfer/hot/c{c}/{case}", "round": 1, "rps": value}
+        for c, (api, ceiling) in rps.items()
+        for case, value in (("api", api), ("ceiling-b", ceiling))
+    ]
+    rows = table(by_key(results), {"connections": [8, 16, 64], "extra_connections": 16})
+    hot = next(row for row in rows if row.startswith("| 10 hot wallets"))
+    assert (
+        hot == "| 10 hot wallets: API ÷ ceiling B (hot) at every concurrency (lowest: c=16) | 0.543 | yes |"
+    )
