@@ -9,16 +9,19 @@ pending, which is exactly what the PostgreSQL adapter reports for rows without `
 from __future__ import annotations
 
 from paybridge.adapters.memory.state import InMemoryDatabase
-from paybridge.application.ports.health import MigrationStatus, OutboxBacklog, PoolStatus
+from paybridge.application.ports.health import BACKLOG_COUNT_LIMIT, MigrationStatus, OutboxBacklog, PoolStatus
 from paybridge.application.ports.system import Clock
 
 
 class InMemoryHealthChecks:
     """`HealthChecks` over an `InMemoryDatabase`; `clock` dates the outbox backlog."""
 
-    def __init__(self, database: InMemoryDatabase, clock: Clock) -> None:
+    def __init__(
+        self, database: InMemoryDatabase, clock: Clock, count_limit: int = BACKLOG_COUNT_LIMIT
+    ) -> None:
         self._database = database
         self._clock = clock
+        self._count_limit = count_limit
 
     async def ping(self, within_seconds: float) -> str | None:
         """The dictionaries are always there: nothing can fail to answer."""
@@ -37,4 +40,4 @@ class InMemoryHealthChecks:
             return OutboxBacklog(0, None)
         oldest = min(message.created_at for message in messages)
         age = (self._clock.now() - oldest).total_seconds()
-        return OutboxBacklog(len(messages), round(max(age, 0.0), 3))
+        return OutboxBacklog(min(len(messages), self._count_limit), round(max(age, 0.0), 3))

@@ -19,17 +19,11 @@ from typing import Any, LiteralString
 from psycopg import errors
 
 from paybridge.adapters.postgres.database import PostgresDatabase
-from paybridge.application.ports.health import MigrationStatus, OutboxBacklog, PoolStatus
+from paybridge.adapters.postgres.outbox_relay import BACKLOG_SQL
+from paybridge.application.ports.health import BACKLOG_COUNT_LIMIT, MigrationStatus, OutboxBacklog, PoolStatus
 
 MIGRATIONS_TABLE = "_yoyo_migration"  # yoyo-migrations' record of applied migrations
 _APPLIED_SQL: LiteralString = "SELECT migration_id FROM _yoyo_migration"
-# The relay's definitions (adapters/postgres/outbox_relay.py): pending = unpublished and not parked as dead.
-_BACKLOG_SQL: LiteralString = (
-    "SELECT count(*) FILTER (WHERE failed_at IS NULL),"
-    " extract(epoch FROM clock_timestamp() - min(created_at) FILTER (WHERE failed_at IS NULL))::float8,"
-    " count(*) FILTER (WHERE failed_at IS NOT NULL)"
-    " FROM outbox WHERE published_at IS NULL"
-)
 
 
 def migration_ids_on_disk(migrations_dir: Path) -> list[str]:
@@ -49,8 +43,10 @@ class PostgresHealthChecks:
         cache_seconds: float = 5.0,
         query_seconds: float = 2.0,
         monotonic: Callable[[], float] = time.monotonic,
+        count_limit: int = BACKLOG_COUNT_LIMIT,
     ) -> None:
         self._database = database
+        self._count_limit = count_limit
         self._migrations_dir = migrations_dir
         self._on_disk: list[str] | None = None
         self._cache_seconds = cache_seconds
@@ -83,19 +79,19 @@ class PostgresHealthChecks:
         )
 
     async def outbox_backlog(self) -> OutboxBacklog:
-        rows = await self._query(_BACKLOG_SQL)
+        rows = await self._query(BACKLOG_SQL, {"limit": self._count_limit})  # the relay's definitions
         pending, age, dead = rows[0]
         return OutboxBacklog(
             int(pending), None if age is None else round(max(float(age), 0.0), 3), dead=int(dead)
         )
 
-    async def _query(self, sql: LiteralString) -> list[tuple[Any, ...]]:
+    async def _query(self, sql: LiteralString, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """One read on a pooled connection, rolled back, within `query_seconds` (pool wait included)."""
         pool = self._database.pool
         async with asyncio.timeout(self._query_seconds):
             connection = await pool.getconn(timeout=self._query_seconds)
             try:
-                cursor = await connection.execute(sql)
+                cursor = await connection.execute(sql, params)
                 return await cursor.fetchall()
             finally:
                 try:

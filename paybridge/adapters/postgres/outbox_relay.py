@@ -19,7 +19,22 @@ from uuid import UUID
 from paybridge.adapters.postgres.database import PostgresDatabase
 from paybridge.adapters.postgres.outbox_claim import PostgresClaimedBatch, event_from_row, transaction
 from paybridge.adapters.postgres.outbox_notifier import NOTIFY_CHANNEL
+from paybridge.application.ports.health import BACKLOG_COUNT_LIMIT
 from paybridge.application.ports.relay import RelayBacklog, StoredEvent
+
+# The backlog in three index walks whose cost does not grow with it (outbox_pending_idx, outbox_dead_idx):
+# pending counted up to a limit, in seq order; the age of the first pending event in seq (publication)
+# order — the head of the queue, the one the relay is stuck behind if it is stuck; dead events (parked, few
+# by design) all counted. A full count and min(created_at) over a backlog of millions used to run every
+# couple of seconds in every API worker and in the relay.
+BACKLOG_SQL: LiteralString = (
+    "SELECT"
+    " (SELECT count(*) FROM (SELECT 1 FROM outbox WHERE published_at IS NULL AND failed_at IS NULL"
+    "   ORDER BY seq LIMIT %(limit)s) AS counted),"
+    " (SELECT extract(epoch FROM clock_timestamp() - created_at)::float8"
+    "   FROM outbox WHERE published_at IS NULL AND failed_at IS NULL ORDER BY seq LIMIT 1),"
+    " (SELECT count(*) FROM outbox WHERE published_at IS NULL AND failed_at IS NOT NULL)"
+)
 
 _LIST_COLUMNS: LiteralString = (
     "id, seq, event_type, aggregate_type, aggregate_id, created_at, correlation_id, payload, attempts,"
@@ -28,25 +43,18 @@ _LIST_COLUMNS: LiteralString = (
 
 
 class PostgresOutboxRelayStore:
-    def __init__(self, database: PostgresDatabase) -> None:
+    def __init__(self, database: PostgresDatabase, count_limit: int = BACKLOG_COUNT_LIMIT) -> None:
         self._database = database
+        self._count_limit = count_limit
 
     def claim(self, limit: int) -> PostgresClaimedBatch:
         return PostgresClaimedBatch(self._database, limit)
 
     async def backlog(self) -> RelayBacklog:
         async with transaction(self._database) as session:
-            row = await session.fetchone(
-                "select",
-                "outbox",
-                "SELECT count(*) FILTER (WHERE failed_at IS NULL),"
-                " coalesce(extract(epoch FROM clock_timestamp()"
-                "   - min(created_at) FILTER (WHERE failed_at IS NULL)), 0)::float8,"
-                " count(*) FILTER (WHERE failed_at IS NOT NULL)"
-                " FROM outbox WHERE published_at IS NULL",
-            )
-        assert row is not None  # noqa: S101 - an aggregate without GROUP BY returns one row
-        return RelayBacklog(int(row[0]), max(float(row[1]), 0.0), int(row[2]))
+            row = await session.fetchone("select", "outbox", BACKLOG_SQL, {"limit": self._count_limit})
+        assert row is not None  # noqa: S101 - scalar subqueries without FROM return one row
+        return RelayBacklog(int(row[0]), max(float(row[1] or 0.0), 0.0), int(row[2]))
 
     async def purge_published(self, older_than_seconds: float, limit: int) -> int:
         async with transaction(self._database) as session:

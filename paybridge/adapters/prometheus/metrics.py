@@ -127,7 +127,7 @@ class PrometheusMetrics:
         )
         self._outbox_pending = Gauge(
             "paybridge_outbox_pending",
-            "Outbox events not yet published (NaN when the last measurement failed)",
+            "Outbox events not yet published, counted up to 10,000 (NaN when the last measurement failed)",
             registry=registry,
             multiprocess_mode="livemostrecent",
         )

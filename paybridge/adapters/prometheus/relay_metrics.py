@@ -59,7 +59,9 @@ class PrometheusRelayMetrics:
             "paybridge_outbox_purged_total", "Published outbox events deleted by retention", registry=registry
         )
         self._pending = Gauge(
-            "paybridge_outbox_pending", "Unpublished outbox events that are not dead", registry=registry
+            "paybridge_outbox_pending",
+            "Unpublished outbox events that are not dead (counted up to 10,000)",
+            registry=registry,
         )
         self._oldest = Gauge(
             "paybridge_outbox_oldest_pending_age_seconds",

@@ -45,10 +45,17 @@ class PoolStatus:
     waiting: int
 
 
+# A backlog is counted up to this many events: a larger one reads as this number. Counting every row would
+# make the measurement itself grow with the incident it reports (a relay down for an hour leaves millions);
+# the age of the oldest pending event, what the alerts use, is read from the head of the queue.
+BACKLOG_COUNT_LIMIT = 10_000
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxBacklog:
-    """Events written but not yet published, the age of the oldest one (None when there are none), and the
-    events the relay parked as dead after too many failed attempts (not counted as pending)."""
+    """Events written but not yet published (counted up to `BACKLOG_COUNT_LIMIT`), the age of the oldest one
+    — the first in publication order, whose `created_at` is its writer's clock (None when there are none) —
+    and the events the relay parked as dead after too many failed attempts (not counted as pending)."""
 
     pending: int
     oldest_pending_age_seconds: float | None

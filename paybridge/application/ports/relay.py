@@ -66,8 +66,9 @@ class PublishFailure:
 
 @dataclass(frozen=True, slots=True)
 class RelayBacklog:
-    """`pending`: unpublished events that are not dead; `oldest_pending_age_seconds`: age of the oldest of
-    them (0 when there are none); `dead`: events parked after too many failed attempts."""
+    """`pending`: unpublished events that are not dead, counted up to `ports.health.BACKLOG_COUNT_LIMIT`;
+    `oldest_pending_age_seconds`: age of the oldest of them (0 when there are none); `dead`: events parked
+    after too many failed attempts."""
 
     pending: int
     oldest_pending_age_seconds: float
