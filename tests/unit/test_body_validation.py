@@ -161,3 +161,20 @@ def test_amounts_that_are_not_strict_integers_in_range_are_explained(amount: Any
     with pytest.raises(ValidationFailed) as failure:
         body.validate("Transfer", data)
     assert [e.field for e in failure.value.errors] == ["amount"]
+
+
+def test_date_times_are_checked_by_the_schema() -> None:
+    """jsonschema skips `format: date-time` unless rfc3339-validator is installed: a runtime dependency."""
+    with pytest.raises(ValidationFailed) as failure:
+        body.validate(
+            "PlaceHold",
+            {
+                "wallet_id": str(uuid.uuid4()),
+                "amount": 1,
+                "currency": "USD",
+                "expires_at": "2026-11-28 10:00",
+            },
+        )
+    assert [(e.field, e.message) for e in failure.value.errors] == [
+        ("expires_at", "must be a valid date-time")
+    ]
