@@ -2,7 +2,8 @@
 
 Ratios are per-round medians (see report.round_ratios). "Best concurrency" is the one where the API's
 median throughput is highest. The hot-wallet target compares the API with ceiling B on the same 10 hot
-wallets at every concurrency and reports the lowest (at c=64 ceiling B's own lock queue flatters the API); the relay target asks for a backlog that drains and a commit -> ack p99 within 250 ms.
+wallets at every concurrency and reports the lowest (at c=64 ceiling B's own lock queue flatters the API);
+the relay target asks for a backlog that drains and a commit -> ack p99 within 250 ms.
 """
 
 from __future__ import annotations

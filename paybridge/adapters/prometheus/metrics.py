@@ -19,7 +19,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 
-from paybridge.application.ports.health import PoolStatus
+from paybridge.application.ports.health import BACKLOG_COUNT_LIMIT, PoolStatus
 
 HTTP_DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 DB_DURATION_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -127,7 +127,7 @@ class PrometheusMetrics:
         )
         self._outbox_pending = Gauge(
             "paybridge_outbox_pending",
-            "Outbox events not yet published, counted up to 10,000 (NaN when the last measurement failed)",
+            f"Outbox events not yet published, counted up to {BACKLOG_COUNT_LIMIT:,} (NaN when the last measurement failed)",
             registry=registry,
             multiprocess_mode="livemostrecent",
         )

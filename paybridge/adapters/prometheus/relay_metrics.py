@@ -20,6 +20,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from paybridge.application.ports.health import BACKLOG_COUNT_LIMIT
 from paybridge.application.ports.relay import PUBLISH_FAILURE_REASONS, RelayBacklog
 
 LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
@@ -60,7 +61,7 @@ class PrometheusRelayMetrics:
         )
         self._pending = Gauge(
             "paybridge_outbox_pending",
-            "Unpublished outbox events that are not dead (counted up to 10,000)",
+            f"Unpublished outbox events that are not dead (counted up to {BACKLOG_COUNT_LIMIT:,})",
             registry=registry,
         )
         self._oldest = Gauge(

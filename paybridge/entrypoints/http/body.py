@@ -108,6 +108,11 @@ def validate(schema: str, data: dict[str, Any]) -> None:
             return
         except fastjsonschema.JsonSchemaException:
             pass  # jsonschema decides and explains
+    validate_strictly(schema, data)
+
+
+def validate_strictly(schema: str, data: dict[str, Any]) -> None:
+    """jsonschema alone (with the NUL check): the verdict and the field errors of every rejected body."""
     nul = _nul_fields(data)
     if nul:
         raise ValidationFailed("the request body is invalid", errors=nul)
