@@ -820,6 +820,48 @@ async def test_limit_bounds_are_accepted(client: httpx.AsyncClient, limit: str) 
 
 
 @pytest.mark.parametrize(
+    ("path", "name", "good"),
+    [
+        ("transactions", "wallet_id", None),
+        ("transactions", "type", "TRANSFER"),
+        ("transactions", "limit", "5"),
+        ("transactions", "cursor", None),
+        ("wallets", "limit", "5"),
+        ("wallets", "cursor", None),
+        ("entries", "limit", "5"),
+        ("entries", "cursor", None),
+        ("balance", "at", "2999-01-01T00:00:00Z"),
+    ],
+)
+@pytest.mark.parametrize("shape", ["empty", "repeated"])
+async def test_empty_or_repeated_query_parameters_are_a_400(
+    client: httpx.AsyncClient, app_container: Container, path: str, name: str, good: str | None, shape: str
+) -> None:
+    """`?wallet_id=` is not "no filter" and `?limit=5&limit=6` is not "either": both are refused, never guessed."""
+    ada = await register(client)
+    wallet = await open_wallet(client, ada)
+    url = {
+        "entries": f"{API}/wallets/{wallet['id']}/entries",
+        "balance": f"{API}/wallets/{wallet['id']}/balance",
+    }.get(path, f"{API}/{path}")
+    value = good or wallet["id"]
+    if name == "cursor":  # a real cursor: the first page of two wallets / entries / transactions
+        admin = await register_admin(client, app_container)
+        await open_wallet(client, ada, currency="EUR")
+        for _ in range(2):
+            await deposit(client, admin, wallet["id"], 100)
+        first = await client.get(url, params={"limit": 1}, headers=ada.headers)
+        value = first.json()["next_cursor"]
+        assert value
+    accepted = await client.get(url, params={name: value}, headers=ada.headers)
+    assert accepted.status_code == 200, accepted.text
+    query = [(name, "")] if shape == "empty" else [(name, value), (name, value)]
+    assert_problem(
+        await client.get(url, params=query, headers=ada.headers), 400, "validation_error", field=name
+    )
+
+
+@pytest.mark.parametrize(
     ("params", "field"),
     [({"wallet_id": "not-a-uuid"}, "wallet_id"), ({"type": "REFUND"}, "type")],
     ids=["bad-wallet-id", "bad-type"],

@@ -170,9 +170,28 @@ def idempotency_key(request: Request) -> str:
     return key
 
 
+def query_value(request: Request, name: str) -> str | None:
+    """The query parameter `name`, None when absent. Present but empty (`?wallet_id=`) or given twice is a 400:
+    an empty filter is not "no filter", and a repeated one is not "either of them" — guessing would answer a
+    different question than the client asked."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ValidationFailed(
+            f"{name} is given {len(values)} times", errors=[FieldError(name, "give it at most once")]
+        )
+    if values[0] == "":
+        raise ValidationFailed(
+            f"{name} is empty",
+            errors=[FieldError(name, "must not be empty (leave the parameter out instead)")],
+        )
+    return values[0]
+
+
 def query_uuid(request: Request, name: str) -> UUID | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    raw = query_value(request, name)
+    if raw is None:
         return None
     try:
         return UUID(raw)

@@ -30,7 +30,7 @@ _PAGING = [
     {
         "name": "cursor",
         "in": "query",
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "minLength": 1},
         "description": "next_cursor of the previous page",
     },
 ]
@@ -38,8 +38,9 @@ _IDEMPOTENCY = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": True,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-    "description": "Unique per intended operation; retries with the same key and body replay the outcome",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]{1,255}$"},
+    "description": "Unique per intended operation (printable ASCII, no spaces); retries with the same key and "
+    "body replay the outcome",
 }
 
 # route name -> (summary, request schema, success status, response schema, auth, extra parameters, errors)

@@ -13,7 +13,7 @@ from paybridge.bootstrap import Container
 from paybridge.domain.errors import FieldError, ValidationFailed
 from paybridge.entrypoints.http import flow_presenters, presenters
 from paybridge.entrypoints.http.auth import authenticate
-from paybridge.entrypoints.http.body import read_json
+from paybridge.entrypoints.http.body import query_value, read_json
 from paybridge.entrypoints.http.encoding import json_response
 from paybridge.entrypoints.http.routes.common import API, path_uuid
 
@@ -33,8 +33,8 @@ def rfc3339(raw: str, name: str) -> datetime:
 
 
 def query_time(request: Request, name: str) -> datetime | None:
-    raw = request.query_params.get(name)
-    return None if raw is None or raw == "" else rfc3339(raw, name)
+    raw = query_value(request, name)
+    return None if raw is None else rfc3339(raw, name)
 
 
 def routes(container: Container) -> list[Route]:

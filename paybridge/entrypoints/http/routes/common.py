@@ -8,14 +8,15 @@ from starlette.requests import Request
 
 from paybridge.application.pagination import decode_cursor, parse_limit
 from paybridge.application.ports.storage import PageRequest
+from paybridge.entrypoints.http.body import query_value
 
 API = "/api/v1"
 
 
 def page_request(request: Request) -> PageRequest:
-    cursor = request.query_params.get("cursor")
-    after = decode_cursor(cursor) if cursor else None
-    return PageRequest(limit=parse_limit(request.query_params.get("limit")), after=after)
+    cursor = query_value(request, "cursor")
+    after = None if cursor is None else decode_cursor(cursor)
+    return PageRequest(limit=parse_limit(query_value(request, "limit")), after=after)
 
 
 def path_uuid(request: Request, name: str) -> UUID:

@@ -11,14 +11,14 @@ from paybridge.domain.errors import FieldError, ValidationFailed
 from paybridge.domain.transactions import TransactionType
 from paybridge.entrypoints.http import presenters
 from paybridge.entrypoints.http.auth import authenticate
-from paybridge.entrypoints.http.body import query_uuid
+from paybridge.entrypoints.http.body import query_uuid, query_value
 from paybridge.entrypoints.http.encoding import json_response
 from paybridge.entrypoints.http.routes.common import API, page_request, path_uuid
 
 
 def _type_filter(request: Request) -> TransactionType | None:
-    raw = request.query_params.get("type")
-    if not raw:
+    raw = query_value(request, "type")
+    if raw is None:
         return None
     try:
         return TransactionType(raw.upper())
