@@ -855,7 +855,9 @@ async def test_empty_or_repeated_query_parameters_are_a_400(
         assert value
     accepted = await client.get(url, params={name: value}, headers=ada.headers)
     assert accepted.status_code == 200, accepted.text
-    query = [(name, "")] if shape == "empty" else [(name, value), (name, value)]
+    query: list[tuple[str, str | int | float | bool | None]] = (
+        [(name, "")] if shape == "empty" else [(name, str(value)), (name, str(value))]
+    )
     assert_problem(
         await client.get(url, params=query, headers=ada.headers), 400, "validation_error", field=name
     )
