@@ -54,7 +54,7 @@ from paybridge.application.use_cases.exchanges import ExchangeCurrency, QuoteExc
 from paybridge.application.use_cases.history import GetTransaction, ListTransactions, ListWalletEntries
 from paybridge.application.use_cases.holds import CaptureHold, ExpireDueHolds, GetHold, PlaceHold, VoidHold
 from paybridge.application.use_cases.kyc import DecideKyc, SubmitKyc
-from paybridge.application.use_cases.maintenance import PurgeExpiredIdempotencyKeys
+from paybridge.application.use_cases.maintenance import PurgeExpiredIdempotencyKeys, PurgeExpiredQuotes
 from paybridge.application.use_cases.move_money import DepositMoney, TransferMoney, WithdrawMoney
 from paybridge.application.use_cases.reversals import ReverseTransaction
 from paybridge.application.use_cases.users import GetProfile, IssueToken, RegisterUser
@@ -231,6 +231,9 @@ class Container(containers.DeclarativeContainer):
     list_transactions = providers.Singleton(ListTransactions, uow_factory)
     list_wallet_entries = providers.Singleton(ListWalletEntries, uow_factory)
     purge_idempotency_keys = providers.Singleton(PurgeExpiredIdempotencyKeys, uow_factory, clock)
+    purge_expired_quotes = providers.Singleton(
+        PurgeExpiredQuotes, uow_factory, clock, settings.provided.exchange_quote_retention_seconds
+    )
 
 
 def build_container(

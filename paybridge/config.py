@@ -60,6 +60,7 @@ class Settings:
     hold_max_ttl_seconds: int = 2_592_000
     hold_sweep_interval_seconds: float = 30.0
     exchange_quote_ttl_seconds: int = 60
+    exchange_quote_retention_seconds: int = 604_800  # unused quotes are purged this long after they expired
     migrations_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "migrations"
     )
@@ -138,6 +139,9 @@ class Settings:
             ),
             exchange_quote_ttl_seconds=reader.integer(
                 "PAYBRIDGE_EXCHANGE_QUOTE_TTL_SECONDS", defaults.exchange_quote_ttl_seconds, 1
+            ),
+            exchange_quote_retention_seconds=reader.integer(
+                "PAYBRIDGE_EXCHANGE_QUOTE_RETENTION_SECONDS", defaults.exchange_quote_retention_seconds, 0
             ),
             security=_security_settings(env),
         )

@@ -29,6 +29,7 @@ ALL_IDS = [
     "0006_outbox_relay",
     "0007_payment_flows",
     "0008_ledger_no_truncate",
+    "0009_quote_purge",
 ]
 TABLES = {"users", "wallets", "transactions", "ledger_entries", "idempotency_keys", "outbox", "holds"}
 
@@ -86,6 +87,7 @@ def test_up_down_all_and_up_again(migrator: YoyoMigrator, database: str) -> None
 
 def test_down_one_then_up(migrator: YoyoMigrator, database: str) -> None:
     migrator.up()
+    assert migrator.down() == ["0009_quote_purge"]
     assert migrator.down() == ["0008_ledger_no_truncate"]
     assert migrator.down() == ["0007_payment_flows"]
     assert "holds" not in tables(database)
@@ -132,18 +134,18 @@ def test_create_writes_the_next_numbered_pair(tmp_path: Path, database: str) -> 
 
     apply_path, rollback_path = migrator.create("add_wallet_limits")
 
-    assert apply_path == migrations_dir / "0009_add_wallet_limits.sql"
-    assert rollback_path == migrations_dir / "0009_add_wallet_limits.rollback.sql"
+    assert apply_path == migrations_dir / "0010_add_wallet_limits.sql"
+    assert rollback_path == migrations_dir / "0010_add_wallet_limits.rollback.sql"
     assert apply_path.read_text().splitlines()[0] == f"-- depends: {ALL_IDS[-1]}"
     assert rollback_path.exists()
     apply_path.write_text(apply_path.read_text() + "CREATE TABLE wallet_limits (id int PRIMARY KEY);\n")
     rollback_path.write_text("DROP TABLE wallet_limits;\n")
-    assert migrator.up() == [*ALL_IDS, "0009_add_wallet_limits"]
+    assert migrator.up() == [*ALL_IDS, "0010_add_wallet_limits"]
     assert "wallet_limits" in tables(database)
-    assert migrator.down() == ["0009_add_wallet_limits"]
+    assert migrator.down() == ["0010_add_wallet_limits"]
     assert "wallet_limits" not in tables(database)
 
-    assert migrator.create("second_one")[0].name == "0010_second_one.sql"
+    assert migrator.create("second_one")[0].name == "0011_second_one.sql"
     for bad in ("AddLimits", "add-limits", "1_add", "", "add__limits", "add limits"):
         with pytest.raises(ValueError, match="snake_case"):
             migrator.create(bad)

@@ -70,8 +70,9 @@ def test_the_schemas_reject_what_is_wrong() -> None:
 def test_the_secret_is_an_example_outside_the_kustomization_with_placeholders_only() -> None:
     example = yaml.safe_load((BASE / "secret.example.yaml").read_text())
     assert schema_errors(example) == []
-    assert set(example["stringData"]) == {"DATABASE_URL", "PAYBRIDGE_JWT_SECRET", "PAYBRIDGE_METRICS_TOKEN"}
-    assert all("REPLACE_ME" in value for value in example["stringData"].values())
+    secrets = {"DATABASE_URL", "PAYBRIDGE_JWT_SECRET", "PAYBRIDGE_METRICS_TOKEN", "PAYBRIDGE_REDIS_URL"}
+    assert set(example["stringData"]) == secrets | {"PAYBRIDGE_JWT_KID"}  # the key's id, changed with it
+    assert all("REPLACE_ME" in example["stringData"][name] for name in secrets)
     assert len(example["stringData"]["PAYBRIDGE_JWT_SECRET"]) < 32  # production refuses to start with it
     assert all(doc["kind"] != "Secret" for doc in render(BASE))
 

@@ -54,6 +54,13 @@ def test_the_speed_settings_are_on_by_default_and_can_be_switched_off() -> None:
         Settings.from_env({"PAYBRIDGE_EXPRESS_POSTINGS": "sometimes"})
 
 
+def test_unused_quotes_are_kept_a_week_after_they_expired_unless_configured() -> None:
+    assert Settings.from_env({}).exchange_quote_retention_seconds == 604_800
+    for value in ("0", "86400"):
+        env = {"PAYBRIDGE_EXCHANGE_QUOTE_RETENTION_SECONDS": value}
+        assert Settings.from_env(env).exchange_quote_retention_seconds == int(value)
+
+
 def test_production_requires_database_url() -> None:
     with pytest.raises(ConfigurationError, match="DATABASE_URL"):
         Settings.from_env({"PAYBRIDGE_ENV": "production", "PAYBRIDGE_JWT_SECRET": STRONG_SECRET})
@@ -87,6 +94,7 @@ def test_production_with_database_url_and_strong_secret_is_accepted() -> None:
         ("PAYBRIDGE_MAX_BODY_BYTES", "12"),
         ("PAYBRIDGE_DB_POOL_TIMEOUT_SECONDS", "soon"),
         ("PAYBRIDGE_ENV", "staging"),
+        ("PAYBRIDGE_EXCHANGE_QUOTE_RETENTION_SECONDS", "-1"),
     ],
 )
 def test_bad_values_are_refused(name: str, value: str) -> None:

@@ -54,6 +54,13 @@ class InMemoryQuoteRepository:
     async def get(self, quote_id: UUID, lock: bool = False) -> Quote | None:
         return self._state.quotes.get(quote_id)
 
+    async def purge_expired(self, expired_before: datetime, batch_size: int) -> int:
+        unused = [q for q in self._state.quotes.values() if q.transaction_id is None]
+        due = sorted((q for q in unused if q.expires_at < expired_before), key=lambda q: q.expires_at)
+        for quote in due[:batch_size]:
+            del self._state.quotes[quote.id]
+        return len(due[:batch_size])
+
 
 def committed_holds(database: InMemoryDatabase) -> list[Hold]:
     """Every committed hold (for tests and diagnostics)."""

@@ -9,6 +9,7 @@ used: USD→JPY and JPY→USD are two rates (typically with a spread), never der
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -31,3 +32,17 @@ class QuoteRepository(Protocol):
 
     async def get(self, quote_id: UUID, lock: bool = False) -> Quote | None:
         """With `lock`, the quote's row stays locked until the unit of work ends (take it before wallets)."""
+
+    async def purge_expired(self, expired_before: datetime, batch_size: int) -> int:
+        """Deletes up to `batch_size` quotes that expired before `expired_before` and were never used by an
+        exchange, earliest expiry first; returns how many.
+
+        Used quotes are never deleted. Nothing references a quote (its `transaction_id` points at the
+        exchange, not the other way round) and a replayed exchange answers from its idempotency record
+        without reading the quote — but the used quote is the only record of which quote an exchange used
+        (the transaction keeps the rate, not the quote), and a retry that arrives after its idempotency key
+        expired must still be refused as `quote_used`, never find the quote gone. An unused quote can no
+        longer buy anything once it expired; it is kept for the caller's retention period (the purge passes
+        `now - retention` as `expired_before`), during which an exchange naming it is still told
+        `quote_expired` rather than `quote_not_found`. A quote an exchange uses while a batch runs is not
+        deleted."""

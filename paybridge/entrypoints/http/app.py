@@ -87,15 +87,21 @@ def build_routes(container: Container) -> list[BaseRoute]:
     return [*health.routes(container), *metrics.routes(container), *api]
 
 
-async def _purge_idempotency_keys(container: Container) -> None:
+async def _purge_expired_rows(container: Container) -> None:
+    """Every PAYBRIDGE_IDEMPOTENCY_PURGE_INTERVAL_SECONDS: expired idempotency keys, then exchange quotes
+    past their retention. Each purge's failure is logged and retried at the next interval on its own."""
     interval = container.settings().idempotency_purge_interval_seconds
-    purge = container.purge_idempotency_keys()
+    purges = (
+        ("idempotency key", container.purge_idempotency_keys()),
+        ("exchange quote", container.purge_expired_quotes()),
+    )
     while True:
         await asyncio.sleep(interval)
-        try:
-            await purge()
-        except Exception:
-            logger.exception("idempotency key purge failed; retrying after the next interval")
+        for what, purge in purges:
+            try:
+                await purge()
+            except Exception:
+                logger.exception("%s purge failed; retrying after the next interval", what)
 
 
 def _metrics_middleware(container: Container) -> list[Middleware]:
@@ -117,8 +123,8 @@ def freeze_startup_heap() -> None:
 
 def create_app(container: Container, manage_lifecycle: bool = True, freeze_heap: bool = False) -> Starlette:
     """The ASGI app. With `manage_lifecycle`, its lifespan opens and closes the container's resources and
-    runs the background purge of expired idempotency keys; with `freeze_heap` (a serving process), it then
-    freezes the start-up heap (`freeze_startup_heap`)."""
+    runs the background purge of expired idempotency keys and exchange quotes; with `freeze_heap` (a serving
+    process), it then freezes the start-up heap (`freeze_startup_heap`)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -126,7 +132,7 @@ def create_app(container: Container, manage_lifecycle: bool = True, freeze_heap:
             await start(container)
         if freeze_heap:
             freeze_startup_heap()
-        purger = asyncio.create_task(_purge_idempotency_keys(container), name="idempotency-purge")
+        purger = asyncio.create_task(_purge_expired_rows(container), name="expired-rows-purge")
         try:
             async with metrics.metrics_lifecycle(container):
                 yield
