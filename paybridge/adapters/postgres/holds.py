@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, LiteralString
 from uuid import UUID
 
+from paybridge.adapters.postgres.paging import MAX_POSITION, keyset_page
 from paybridge.adapters.postgres.session import PostgresSession
+from paybridge.application.ports.storage import HoldQuery, Page, PageRequest
 from paybridge.domain.holds import Hold, HoldStatus
 from paybridge.domain.money import Currency, Money
 
@@ -15,6 +17,47 @@ _COLUMNS = (
     "h.id, h.wallet_id, h.destination_wallet_id, h.amount, h.currency, h.status, h.captured_amount,"
     " h.expires_at, h.created_at, h.updated_at, t.initiated_by"
 )
+
+_STATUSES = [status.value for status in HoldStatus]
+
+# The lists walk one index range per (wallet, status) — or per status for the admin view — reading at most
+# `n` (limit + 1) positions of each, merge them and only then join the page's rows. Wallet and status are
+# written `= ANY(ARRAY[...])` and every walk orders by its index's whole key, as the transaction lists do
+# (ledger.py): with plain equalities PostgreSQL may treat them as constants and walk another index in
+# position order instead, filtering away everything else it passes. Without a status filter the four
+# statuses' walks are merged, so (wallet, status, seq) indexes serve both the filtered and the whole list.
+WALLET_HOLDS_SQL: LiteralString = f"""SELECT {_COLUMNS}, h.seq
+  FROM (SELECT DISTINCT s.seq
+          FROM unnest(%(wallets)s::uuid[]) AS w(id)
+         CROSS JOIN unnest(%(statuses)s::text[]) AS st(status)
+         CROSS JOIN LATERAL (
+               (SELECT seq FROM holds
+                 WHERE wallet_id = ANY(ARRAY[w.id]) AND status = ANY(ARRAY[st.status]) AND seq < %(after)s
+                 ORDER BY wallet_id, status, seq DESC LIMIT %(n)s)
+               UNION ALL
+               (SELECT seq FROM holds
+                 WHERE destination_wallet_id = ANY(ARRAY[w.id]) AND status = ANY(ARRAY[st.status])
+                   AND seq < %(after)s
+                 ORDER BY destination_wallet_id, status, seq DESC LIMIT %(n)s)
+         ) AS s
+         ORDER BY s.seq DESC LIMIT %(n)s
+       ) AS page
+  JOIN holds h ON h.seq = page.seq
+  JOIN transactions t ON t.id = h.id
+ ORDER BY h.seq DESC"""
+ALL_HOLDS_SQL: LiteralString = f"""SELECT {_COLUMNS}, h.seq
+  FROM (SELECT s.seq
+          FROM unnest(%(statuses)s::text[]) AS st(status)
+         CROSS JOIN LATERAL (
+               SELECT seq FROM holds
+                WHERE status = ANY(ARRAY[st.status]) AND seq < %(after)s
+                ORDER BY status, seq DESC LIMIT %(n)s
+         ) AS s
+         ORDER BY s.seq DESC LIMIT %(n)s
+       ) AS page
+  JOIN holds h ON h.seq = page.seq
+  JOIN transactions t ON t.id = h.id
+ ORDER BY h.seq DESC"""
 
 
 def _hold(row: tuple[Any, ...]) -> Hold:
@@ -76,3 +119,16 @@ class PostgresHoldRepository:
                 (list(wallet_ids), now, limit),
             )
         return [_hold(row) for row in rows]
+
+    async def list_holds(self, query: HoldQuery, page: PageRequest) -> Page[Hold]:
+        params: dict[str, Any] = {
+            "statuses": _STATUSES if query.status is None else [query.status.value],
+            "after": page.after if page.after is not None else MAX_POSITION,
+            "n": page.limit + 1,
+        }
+        if query.wallet_ids is None:
+            rows = await self._session.fetchall("select", "holds", ALL_HOLDS_SQL, params)
+        else:
+            params["wallets"] = list(query.wallet_ids)
+            rows = await self._session.fetchall("select", "holds", WALLET_HOLDS_SQL, params)
+        return keyset_page(rows, page.limit, _hold, position=lambda row: int(row[11]))

@@ -1,4 +1,4 @@
--- depends: 0008_ledger_no_truncate
+-- depends: 0009_quote_purge
 -- Listing holds (GET /api/v1/holds): newest first, keyset-paginated on a position of their own, per party
 -- wallet and status. `seq` is that position. Adding the identity column numbers the existing holds 1..n in
 -- no particular order; they are then renumbered 1..n in their order of placement (their HOLD transactions'
