@@ -21,42 +21,44 @@ _COLUMNS = (
 _STATUSES = [status.value for status in HoldStatus]
 
 # The lists walk one index range per (wallet, status) — or per status for the admin view — reading at most
-# `n` (limit + 1) positions of each, merge them and only then join the page's rows. Wallet and status are
-# written `= ANY(ARRAY[...])` and every walk orders by its index's whole key, as the transaction lists do
-# (ledger.py): with plain equalities PostgreSQL may treat them as constants and walk another index in
-# position order instead, filtering away everything else it passes. Without a status filter the four
-# statuses' walks are merged, so (wallet, status, seq) indexes serve both the filtered and the whole list.
+# `n` (limit + 1) positions of each, merge them and only then fetch the page's rows. The wallet is written
+# `= ANY(ARRAY[...])` and every walk orders by its index's whole key, as the transaction lists do (ledger.py):
+# with a plain equality PostgreSQL may treat the wallet as a constant and walk another index in position
+# order instead, filtering away everything else it passes. The status is a plain equality: before
+# PostgreSQL 17 an `= ANY` on a later index column is only a filter when the walk must stay ordered. Without
+# a status filter the four statuses' walks are merged, so (wallet, status, seq) indexes serve the filtered and
+# the whole list alike. The page's positions are handed over as an array (`= ANY(ARRAY(...))`, computed
+# once): a join on them let the generic plan, which cannot know the page's size, hash the whole table.
 WALLET_HOLDS_SQL: LiteralString = f"""SELECT {_COLUMNS}, h.seq
-  FROM (SELECT DISTINCT s.seq
-          FROM unnest(%(wallets)s::uuid[]) AS w(id)
-         CROSS JOIN unnest(%(statuses)s::text[]) AS st(status)
-         CROSS JOIN LATERAL (
-               (SELECT seq FROM holds
-                 WHERE wallet_id = ANY(ARRAY[w.id]) AND status = ANY(ARRAY[st.status]) AND seq < %(after)s
-                 ORDER BY wallet_id, status, seq DESC LIMIT %(n)s)
-               UNION ALL
-               (SELECT seq FROM holds
-                 WHERE destination_wallet_id = ANY(ARRAY[w.id]) AND status = ANY(ARRAY[st.status])
-                   AND seq < %(after)s
-                 ORDER BY destination_wallet_id, status, seq DESC LIMIT %(n)s)
-         ) AS s
-         ORDER BY s.seq DESC LIMIT %(n)s
-       ) AS page
-  JOIN holds h ON h.seq = page.seq
+  FROM holds h
   JOIN transactions t ON t.id = h.id
+ WHERE h.seq = ANY(ARRAY(
+       SELECT DISTINCT s.seq
+         FROM unnest(%(wallets)s::uuid[]) AS w(id)
+        CROSS JOIN unnest(%(statuses)s::text[]) AS st(status)
+        CROSS JOIN LATERAL (
+              (SELECT seq FROM holds
+                WHERE wallet_id = ANY(ARRAY[w.id]) AND status = st.status AND seq < %(after)s
+                ORDER BY wallet_id, status, seq DESC LIMIT %(n)s)
+              UNION ALL
+              (SELECT seq FROM holds
+                WHERE destination_wallet_id = ANY(ARRAY[w.id]) AND status = st.status AND seq < %(after)s
+                ORDER BY destination_wallet_id, status, seq DESC LIMIT %(n)s)
+        ) AS s
+        ORDER BY s.seq DESC LIMIT %(n)s))
  ORDER BY h.seq DESC"""
 ALL_HOLDS_SQL: LiteralString = f"""SELECT {_COLUMNS}, h.seq
-  FROM (SELECT s.seq
-          FROM unnest(%(statuses)s::text[]) AS st(status)
-         CROSS JOIN LATERAL (
-               SELECT seq FROM holds
-                WHERE status = ANY(ARRAY[st.status]) AND seq < %(after)s
-                ORDER BY status, seq DESC LIMIT %(n)s
-         ) AS s
-         ORDER BY s.seq DESC LIMIT %(n)s
-       ) AS page
-  JOIN holds h ON h.seq = page.seq
+  FROM holds h
   JOIN transactions t ON t.id = h.id
+ WHERE h.seq = ANY(ARRAY(
+       SELECT s.seq
+         FROM unnest(%(statuses)s::text[]) AS st(status)
+        CROSS JOIN LATERAL (
+              SELECT seq FROM holds
+               WHERE status = st.status AND seq < %(after)s
+               ORDER BY status, seq DESC LIMIT %(n)s
+        ) AS s
+        ORDER BY s.seq DESC LIMIT %(n)s))
  ORDER BY h.seq DESC"""
 
 
