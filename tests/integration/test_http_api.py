@@ -837,6 +837,9 @@ async def test_limit_bounds_are_accepted(client: httpx.AsyncClient, limit: str) 
         ("entries", "limit", "5"),
         ("entries", "cursor", None),
         ("balance", "at", "2999-01-01T00:00:00Z"),
+        ("holds", "wallet_id", None),
+        ("holds", "status", "PENDING"),
+        ("holds", "limit", "5"),
     ],
 )
 @pytest.mark.parametrize("shape", ["empty", "repeated"])

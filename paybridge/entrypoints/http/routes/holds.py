@@ -19,7 +19,7 @@ from paybridge.domain.errors import FieldError, ValidationFailed
 from paybridge.domain.holds import HoldStatus
 from paybridge.entrypoints.http import flow_presenters, presenters
 from paybridge.entrypoints.http.auth import authenticate
-from paybridge.entrypoints.http.body import idempotency_key, query_uuid, read_json
+from paybridge.entrypoints.http.body import idempotency_key, query_uuid, query_value, read_json
 from paybridge.entrypoints.http.encoding import json_response
 from paybridge.entrypoints.http.routes.account import rfc3339
 from paybridge.entrypoints.http.routes.common import API, page_request, path_uuid
@@ -35,8 +35,8 @@ def hold_response(result: MovementResult, status: int) -> Response:
 
 
 def _status_filter(request: Request) -> HoldStatus | None:
-    raw = request.query_params.get("status")
-    if not raw:
+    raw = query_value(request, "status")
+    if raw is None:
         return None
     try:
         return HoldStatus(raw.upper())
