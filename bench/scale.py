@@ -172,13 +172,19 @@ def _plans(conn: psycopg.Connection[Any], statement: Sent) -> str:
 
 def explain(url: str, history: History) -> dict[str, str]:
     """The list statement each endpoint sent and its EXPLAIN (ANALYZE, BUFFERS), by endpoint."""
-    calls = [Call("GET", path, history.owner.token) for path in history.paths().values()]
+    return explain_paths(url, history.owner.token, history.paths())
+
+
+def explain_paths(url: str, token: str, paths: dict[str, str]) -> dict[str, str]:
+    """The list statement each GET of `paths` (name -> path, sent with `token`) made the app send, and its
+    EXPLAIN (ANALYZE, BUFFERS), by name."""
+    calls = [Call("GET", path, token) for path in paths.values()]
     recorded = asyncio.run(capture_requests(url, calls))
     plans: dict[str, str] = {}
     # the app's session settings (JIT off), with plan_cache_mode set per plan below
     options = session_options(Settings().db_statement_timeout_ms)
     with psycopg.connect(url, autocommit=True, options=options) as conn:
-        for name, recording in zip(history.paths(), recorded, strict=True):
+        for name, recording in zip(paths, recorded, strict=True):
             lists = [s for s in recording.statements if "ORDER BY" in s.text and "LIMIT" in s.text]
             if not lists:
                 raise RuntimeError(f"no list statement recorded for {name}")

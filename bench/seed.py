@@ -81,7 +81,7 @@ def seed(database_url: str, wallets: int, balance: int, currency: str = "USD") -
             "UPDATE wallets SET balance = balance - %s WHERE id = %s", (balance * wallets, settlement)
         )
     now = datetime.now(UTC)
-    return [SeededWallet(wallet_id, user_id, _token(user_id, now)) for wallet_id, user_id in rows]
+    return [SeededWallet(wallet_id, user_id, mint_token(user_id, now)) for wallet_id, user_id in rows]
 
 
 def index_wallets(database_url: str, wallets: list[SeededWallet]) -> None:
@@ -98,10 +98,11 @@ def index_wallets(database_url: str, wallets: list[SeededWallet]) -> None:
         conn.execute("ANALYZE bench_wallets")
 
 
-def _token(user_id: str, now: datetime) -> str:
+def mint_token(user_id: str, now: datetime, role: str = "user") -> str:
+    """An access token for `user_id` signed with the bench secret (the role must be the user's own)."""
     claims = {
         "sub": user_id,
-        "role": "user",
+        "role": role,
         "iat": now,
         "nbf": now,
         "exp": now + timedelta(hours=6),

@@ -52,7 +52,14 @@ from paybridge.application.ports.metrics import (
 from paybridge.application.ports.rate_limit import RateLimiter
 from paybridge.application.use_cases.exchanges import ExchangeCurrency, QuoteExchange, SetExchangeRate
 from paybridge.application.use_cases.history import GetTransaction, ListTransactions, ListWalletEntries
-from paybridge.application.use_cases.holds import CaptureHold, ExpireDueHolds, GetHold, PlaceHold, VoidHold
+from paybridge.application.use_cases.holds import (
+    CaptureHold,
+    ExpireDueHolds,
+    GetHold,
+    ListHolds,
+    PlaceHold,
+    VoidHold,
+)
 from paybridge.application.use_cases.kyc import DecideKyc, SubmitKyc
 from paybridge.application.use_cases.maintenance import PurgeExpiredIdempotencyKeys, PurgeExpiredQuotes
 from paybridge.application.use_cases.move_money import DepositMoney, TransferMoney, WithdrawMoney
@@ -216,6 +223,7 @@ class Container(containers.DeclarativeContainer):
     capture_hold = providers.Singleton(CaptureHold, movements, clock, metrics)
     void_hold = providers.Singleton(VoidHold, movements, clock, metrics)
     get_hold = providers.Singleton(GetHold, uow_factory, clock, metrics)
+    list_holds = providers.Singleton(ListHolds, uow_factory, clock, metrics)
     expire_due_holds = providers.Singleton(ExpireDueHolds, uow_factory, clock, metrics)
     reverse_transaction = providers.Singleton(ReverseTransaction, movements, clock, metrics, policy)
     quote_exchange = providers.Singleton(QuoteExchange, uow_factory, clock, policy)

@@ -25,7 +25,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.contract]
 API = "/api/v1"
 PROBLEM_TYPE_BASE = "https://paybridge.dev/problems/"
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
-LIST_ITEMS = {"WalletList": "Wallet", "TransactionList": "Transaction", "LedgerEntryList": "LedgerEntry"}
+LIST_ITEMS = {
+    "WalletList": "Wallet",
+    "TransactionList": "Transaction",
+    "LedgerEntryList": "LedgerEntry",
+    "HoldList": "Hold",
+}
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -368,6 +373,7 @@ PROTECTED = [
     ("POST", f"{API}/deposits"),
     ("GET", f"{API}/transactions"),
     ("GET", f"{API}/transactions/{uuid.uuid4()}"),
+    ("GET", f"{API}/holds"),
     ("GET", f"{API}/wallets/{uuid.uuid4()}"),
     ("GET", f"{API}/wallets/{uuid.uuid4()}/entries"),
 ]
@@ -787,7 +793,7 @@ async def test_wallets_keyset_pagination(client: httpx.AsyncClient) -> None:
         "circled-one",
     ],
 )
-@pytest.mark.parametrize("path", ["transactions", "wallets", "entries"])
+@pytest.mark.parametrize("path", ["transactions", "wallets", "entries", "holds"])
 async def test_invalid_cursor_is_a_400(client: httpx.AsyncClient, cursor: str, path: str) -> None:
     ada = await register(client)
     wallet = await open_wallet(client, ada)
@@ -801,7 +807,7 @@ async def test_invalid_cursor_is_a_400(client: httpx.AsyncClient, cursor: str, p
     ["0", "101", "abc", "-1", "1.5", "1e2", " 5", "99999999999999999999", "\u00b2", "\u2460"],
     ids=["0", "101", "abc", "-1", "1.5", "1e2", "space-5", "huge", "superscript-two", "circled-one"],
 )
-@pytest.mark.parametrize("path", ["transactions", "wallets", "entries"])
+@pytest.mark.parametrize("path", ["transactions", "wallets", "entries", "holds"])
 async def test_invalid_limit_is_a_400(client: httpx.AsyncClient, limit: str, path: str) -> None:
     ada = await register(client)
     wallet = await open_wallet(client, ada)
@@ -831,6 +837,9 @@ async def test_limit_bounds_are_accepted(client: httpx.AsyncClient, limit: str) 
         ("entries", "limit", "5"),
         ("entries", "cursor", None),
         ("balance", "at", "2999-01-01T00:00:00Z"),
+        ("holds", "wallet_id", None),
+        ("holds", "status", "PENDING"),
+        ("holds", "limit", "5"),
     ],
 )
 @pytest.mark.parametrize("shape", ["empty", "repeated"])

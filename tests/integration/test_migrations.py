@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -13,7 +14,15 @@ import pytest
 
 from paybridge.adapters.postgres.embedded import start_embedded_postgres, stop_embedded_postgres
 from paybridge.adapters.postgres.migrations import YoyoMigrator, yoyo_database_url
+from paybridge.application.ports.security import Principal
+from paybridge.application.ports.storage import PageRequest
+from paybridge.application.use_cases.holds import PlaceHoldCommand
+from paybridge.application.use_cases.move_money import DepositCommand
+from paybridge.bootstrap import start, stop
 from paybridge.config import Settings
+from paybridge.domain.users import Role
+from tests.support.containers import make_container
+from tests.support.kyc import new_principal
 from tests.support.postgres import DatabaseFactory
 
 pytestmark = pytest.mark.integration
@@ -30,6 +39,7 @@ ALL_IDS = [
     "0007_payment_flows",
     "0008_ledger_no_truncate",
     "0009_quote_purge",
+    "0010_hold_list",
 ]
 TABLES = {"users", "wallets", "transactions", "ledger_entries", "idempotency_keys", "outbox", "holds"}
 
@@ -87,6 +97,7 @@ def test_up_down_all_and_up_again(migrator: YoyoMigrator, database: str) -> None
 
 def test_down_one_then_up(migrator: YoyoMigrator, database: str) -> None:
     migrator.up()
+    assert migrator.down() == ["0010_hold_list"]
     assert migrator.down() == ["0009_quote_purge"]
     assert migrator.down() == ["0008_ledger_no_truncate"]
     assert migrator.down() == ["0007_payment_flows"]
@@ -101,6 +112,49 @@ def test_down_one_then_up(migrator: YoyoMigrator, database: str) -> None:
     assert migrator.version() == ALL_IDS[-1]
     with pytest.raises(ValueError, match="steps"):
         migrator.down(0)
+
+
+async def _place_holds(url: str, owner: Principal | None, count: int, void_first: bool) -> Principal:
+    """`count` holds on the owner's wallet (a new verified user's, when None); the first then voided."""
+    container = make_container("postgres", url)
+    await start(container)
+    try:
+        if owner is None:
+            owner = await new_principal(container)
+            wallet = await container.open_wallet()(owner, "USD")
+            admin = await new_principal(container, Role.ADMIN, verified=False)
+            await container.deposit_money()(admin, DepositCommand(wallet.id, 10_000, "USD"), "seed")
+        (wallet_id,) = [w.id for w in (await container.list_wallets()(owner, PageRequest())).items]
+        place = container.place_hold()
+        placed = [
+            (await place(owner, PlaceHoldCommand(wallet_id, 100 + n, "USD"), f"h-{count}-{n}")).hold
+            for n in range(count)
+        ]
+        if void_first and placed[0] is not None:
+            await container.void_hold()(owner, placed[0].id, None, "void")
+    finally:
+        await stop(container)
+    return owner
+
+
+async def _listed_amounts(url: str, owner: Principal) -> list[int]:
+    container = make_container("postgres", url)
+    await start(container)
+    try:
+        return [h.amount.amount for h in (await container.list_holds()(owner, PageRequest())).items]
+    finally:
+        await stop(container)
+
+
+def test_holds_placed_before_the_hold_list_keep_their_order(migrator: YoyoMigrator, database: str) -> None:
+    """0010 numbers existing holds in their order of placement, not in the order their rows lie in: voiding
+    the first hold rewrote its row after the others'."""
+    migrator.up()
+    assert migrator.down() == ["0010_hold_list"]
+    owner = asyncio.run(_place_holds(database, None, 3, void_first=True))
+    assert migrator.up() == ["0010_hold_list"]
+    asyncio.run(_place_holds(database, owner, 1, void_first=False))  # after the migration: the newest
+    assert asyncio.run(_listed_amounts(database, owner)) == [100, 102, 101, 100]
 
 
 def test_force_records_a_version_without_running_sql(migrator: YoyoMigrator, database: str) -> None:

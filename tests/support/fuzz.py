@@ -77,6 +77,7 @@ LINKS: dict[str, dict[str, dict[str, tuple[str, dict[str, str], dict[str, Any] |
             "GetHold": ("get_hold", {"hold_id": "$response.body#/id"}, None),
             "Capture": ("capture_hold", {"hold_id": "$response.body#/id"}, None),
             "Void": ("void_hold", {"hold_id": "$response.body#/id"}, None),
+            "ListHolds": ("list_holds", {"wallet_id": "$response.body#/wallet_id"}, None),
         }
     },
     "register_user": {"201": {"DecideKyc": ("decide_kyc", {"user_id": "$response.body#/id"}, None)}},

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
+from paybridge.adapters.memory.repositories import page_of
 from paybridge.adapters.memory.state import InMemoryDatabase, InMemoryState
+from paybridge.application.ports.storage import HoldQuery, Page, PageRequest
 from paybridge.domain.exchange import ExchangeRate, Quote
 from paybridge.domain.holds import Hold, HoldStatus
 from paybridge.domain.money import Currency
@@ -31,6 +33,16 @@ class InMemoryHoldRepository:
             and (wanted is None or h.wallet_id in wanted)
         ]
         return sorted(due, key=lambda h: h.expires_at)[:limit]
+
+    async def list_holds(self, query: HoldQuery, page: PageRequest) -> Page[Hold]:
+        """A hold's position is its HOLD transaction's: positions come from one counter, in order of writing."""
+        wanted = None if query.wallet_ids is None else set(query.wallet_ids)
+        matching = [
+            h
+            for h in self._state.holds.values()
+            if (wanted is None or h.involves(wanted)) and (query.status is None or h.status is query.status)
+        ]
+        return page_of(matching, lambda h: self._state.transaction_positions[h.id], page)
 
 
 class InMemoryExchangeRates:

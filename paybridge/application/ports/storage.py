@@ -17,7 +17,7 @@ from uuid import UUID
 
 from paybridge.application.ports.exchange import ExchangeRateStore, QuoteRepository
 from paybridge.domain.events import DomainEvent
-from paybridge.domain.holds import Hold
+from paybridge.domain.holds import Hold, HoldStatus
 from paybridge.domain.refusals import RefusedConditions, WalletState
 from paybridge.domain.transactions import LedgerEntry, Posting, Transaction, TransactionType
 from paybridge.domain.users import User
@@ -49,6 +49,15 @@ class TransactionQuery:
     wallet_ids: Sequence[UUID] | None = None
     """Only transactions touching one of these wallets; None means every transaction (admin view)."""
     type: TransactionType | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HoldQuery:
+    wallet_ids: Sequence[UUID] | None = None
+    """Only holds placed on (`wallet_id`) or to (`destination_wallet_id`) one of these wallets; None means
+    every hold (admin view)."""
+    status: HoldStatus | None = None
+    """Only holds of this status, as stored (a due hold nobody has released yet is still PENDING)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +184,12 @@ class HoldRepository(Protocol):
     ) -> list[Hold]:
         """Up to `limit` PENDING holds expired at `now` (only those on `wallet_ids` when given), oldest expiry
         first, locked; holds another unit of work has locked are skipped (FOR UPDATE SKIP LOCKED)."""
+
+    async def list_holds(self, query: HoldQuery, page: PageRequest) -> Page[Hold]:
+        """The holds matching `query`, newest placed first, as stored (amounts in minor units of the hold's
+        currency; nothing is released here). Keyset-paginated on the hold's position: the order in which
+        holds were placed, unique, kept when a hold is settled. A page costs the same at any depth, and holds
+        placed after the first page never shift the later ones."""
 
 
 class IdempotencyStore(Protocol):

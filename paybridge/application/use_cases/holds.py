@@ -1,5 +1,5 @@
 """Holds (two-phase payments): place (owner of the source wallet, KYC VERIFIED), capture, void (a party of
-the hold — the source or destination wallet's owner — or an administrator), read; and the sweeper that
+the hold — the source or destination wallet's owner — or an administrator), read, list; and the sweeper that
 expires due holds. Placing, capturing and voiding need an Idempotency-Key. A hold found expired by any of
 these is released as EXPIRED first (in the same transaction), then reported (`hold_expired`)."""
 
@@ -17,11 +17,12 @@ from paybridge.application.expiry import expire_hold, release_due_holds, without
 from paybridge.application.idempotency import IdempotentMovements, MovementResult
 from paybridge.application.ports.metrics import Metrics
 from paybridge.application.ports.security import Principal
-from paybridge.application.ports.storage import UnitOfWork, UnitOfWorkFactory
+from paybridge.application.ports.storage import HoldQuery, Page, PageRequest, UnitOfWork, UnitOfWorkFactory
 from paybridge.application.ports.system import Clock
 from paybridge.application.use_cases.move_money import owned_wallet
 from paybridge.application.use_cases.recording import recorded, request_of
 from paybridge.application.use_cases.relay_outbox import wait_or_stop
+from paybridge.application.use_cases.wallets import visible_wallet
 from paybridge.domain.errors import HoldExpired, HoldNotFound, TransactionNotFound, WalletNotFound
 from paybridge.domain.holds import Hold, HoldStatus, hold_expiry, plan_capture, plan_hold, plan_release
 from paybridge.domain.money import Currency, Money
@@ -186,6 +187,50 @@ class GetHold:
             return refreshed
         async with self._uow_factory() as uow:  # settled concurrently by someone else: read what they wrote
             return await visible_hold(uow, principal, hold_id)
+
+
+class ListHolds:
+    """Lists holds newest first: those on or to the caller's wallets (an administrator's: every hold, as the
+    transaction list shows them every transaction), optionally of one wallet — the caller's own, any user
+    wallet for an administrator, else WalletNotFound — and of one status. Listed holds found past their
+    expiry are released first and shown EXPIRED, as GetHold shows them; under a status filter they then leave
+    the page (which may so hold fewer than `limit` items while `has_more`)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, metrics: Metrics) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._metrics = metrics
+
+    async def __call__(
+        self,
+        principal: Principal,
+        page: PageRequest,
+        wallet_id: UUID | None = None,
+        status: HoldStatus | None = None,
+    ) -> Page[Hold]:
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            wallet_ids: list[UUID] | None
+            if wallet_id is not None:
+                wallet_ids = [(await visible_wallet(uow, principal, wallet_id)).id]
+            elif principal.is_admin:
+                wallet_ids = None
+            else:
+                wallet_ids = await uow.wallets.ids_owned_by(principal.user_id)
+                if not wallet_ids:
+                    return Page([])
+            found = await uow.holds.list_holds(HoldQuery(wallet_ids, status), page)
+            due = sorted({h.wallet_id for h in found.items if h.is_due(now)})
+            if not due:
+                return found
+            expired = await release_due_holds(uow, now, due, limit=1_000)
+            await uow.commit()
+        _report_expired(self._metrics, expired)
+        released = {h.id: h for h in expired}
+        items = [released.get(h.id, h) for h in found.items]
+        if status is not None:
+            items = [h for h in items if h.status is status]
+        return Page(items, found.next_position)
 
 
 class ExpireDueHolds:

@@ -136,7 +136,7 @@ OPERATIONS: dict[str, tuple[str, str | None, int, str, bool, list[dict[str, Any]
         [401],
     ),
 }
-OPERATIONS.update(flow_operations(_IDEMPOTENCY))
+OPERATIONS.update(flow_operations(_IDEMPOTENCY, _PAGING))
 _PATH_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
 _PROBES = frozenset({"ready", "health", "health_detailed"})
 
@@ -210,7 +210,7 @@ def build_spec(routes: list[BaseRoute]) -> dict[str, Any]:
         for method in sorted((route.methods or set()) - {"HEAD"}):
             paths.setdefault(path, {})[method.lower()] = _operation(route, route.name)
     schemas = {**REQUESTS, **RESPONSES}
-    for item in ("Wallet", "Transaction", "LedgerEntry"):
+    for item in ("Wallet", "Transaction", "LedgerEntry", "Hold"):
         schemas[f"{item}List"] = list_of(item)
     return {
         "openapi": "3.1.0",

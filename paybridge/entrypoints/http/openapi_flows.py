@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from paybridge.entrypoints.http.schemas import HOLD_STATUSES
+
 Operation = tuple[str, str | None, int, str, bool, list[dict[str, Any]], list[int]]
 _MONEY_ERRORS = [400, 401, 404, 409, 422, 503]
 _ADMIN_ERRORS = [400, 401, 403, 404, 422]
 
 
-def flow_operations(idempotency: dict[str, Any]) -> dict[str, Operation]:
+def flow_operations(idempotency: dict[str, Any], paging: list[dict[str, Any]]) -> dict[str, Operation]:
     key = [idempotency]
     at = {
         "name": "at",
@@ -29,6 +31,25 @@ def flow_operations(idempotency: dict[str, Any]) -> dict[str, Operation]:
             True,
             key,
             _MONEY_ERRORS,
+        ),
+        "list_holds": (
+            "Holds on or to the caller's wallets (admins: all), newest first; one past its expiry is released "
+            "first (and leaves a status-filtered page)",
+            None,
+            200,
+            "HoldList",
+            True,
+            [
+                *paging,
+                {
+                    "name": "wallet_id",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "uuid"},
+                    "description": "only holds on or to this wallet (one of the caller's; 404 otherwise)",
+                },
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": HOLD_STATUSES}},
+            ],
+            [400, 401, 404],
         ),
         "get_hold": (
             "A hold (one past its expiry is released first)",

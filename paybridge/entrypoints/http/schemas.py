@@ -37,6 +37,7 @@ _rate: Schema = {
     "examples": ["149.25"],
 }
 TRANSACTION_TYPES = ["DEPOSIT", "WITHDRAWAL", "TRANSFER", "HOLD", "REVERSAL", "EXCHANGE"]
+HOLD_STATUSES = ["PENDING", "CAPTURED", "VOIDED", "EXPIRED"]
 _reference = {"type": "string", "minLength": 1, "maxLength": 255}
 
 
@@ -321,7 +322,7 @@ RESPONSES.update(
         "Hold": _closed(
             {
                 "id": {**_uuid, "description": "also the id of the hold's HOLD transaction"},
-                "status": {"type": "string", "enum": ["PENDING", "CAPTURED", "VOIDED", "EXPIRED"]},
+                "status": {"type": "string", "enum": HOLD_STATUSES},
                 "wallet_id": _uuid,
                 "destination_wallet_id": _nullable(_uuid),
                 "amount": {"type": "integer", "minimum": 1, "description": "held (authorized), minor units"},

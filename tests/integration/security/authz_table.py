@@ -138,6 +138,7 @@ ENTRIES: dict[tuple[str, str], Entry] = {
         idempotent=True,
         money=True,
     ),
+    ("GET", "/api/v1/holds"): Entry(lambda r: f"{API}/holds?wallet_id={r.wallet}"),
     ("GET", HOLD): Entry(lambda r: f"{API}/holds/{r.hold}"),
     ("POST", f"{HOLD}/capture"): Entry(
         lambda r: f"{API}/holds/{r.hold}/capture", lambda r: {}, idempotent=True, money=True

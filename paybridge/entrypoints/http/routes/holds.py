@@ -1,5 +1,7 @@
-"""Holds: place (201), read, capture and void (200, the hold as it now is). Placing, capturing and voiding
-need an Idempotency-Key; a replay answers with the original status and body plus `Idempotent-Replayed`."""
+"""Holds: place (201), read, list, capture and void (200, the hold as it now is). Placing, capturing and
+voiding need an Idempotency-Key; a replay answers with the original status and body plus
+`Idempotent-Replayed`. The list is keyset-paginated like the transaction list (`limit`, `cursor`) and filtered
+by `wallet_id` and `status`."""
 
 from __future__ import annotations
 
@@ -13,12 +15,14 @@ from starlette.routing import Route
 from paybridge.application.idempotency import MovementResult
 from paybridge.application.use_cases.holds import PlaceHoldCommand
 from paybridge.bootstrap import Container
-from paybridge.entrypoints.http import flow_presenters
+from paybridge.domain.errors import FieldError, ValidationFailed
+from paybridge.domain.holds import HoldStatus
+from paybridge.entrypoints.http import flow_presenters, presenters
 from paybridge.entrypoints.http.auth import authenticate
-from paybridge.entrypoints.http.body import idempotency_key, read_json
+from paybridge.entrypoints.http.body import idempotency_key, query_uuid, query_value, read_json
 from paybridge.entrypoints.http.encoding import json_response
 from paybridge.entrypoints.http.routes.account import rfc3339
-from paybridge.entrypoints.http.routes.common import API, path_uuid
+from paybridge.entrypoints.http.routes.common import API, page_request, path_uuid
 
 
 def hold_response(result: MovementResult, status: int) -> Response:
@@ -30,6 +34,19 @@ def hold_response(result: MovementResult, status: int) -> Response:
     return json_response(flow_presenters.hold(result.hold), status, headers=headers)
 
 
+def _status_filter(request: Request) -> HoldStatus | None:
+    raw = query_value(request, "status")
+    if raw is None:
+        return None
+    try:
+        return HoldStatus(raw.upper())
+    except ValueError:
+        allowed = ", ".join(s.value for s in HoldStatus)
+        raise ValidationFailed(
+            "unknown hold status", errors=[FieldError("status", f"must be one of {allowed}")]
+        ) from None
+
+
 def _optional_uuid(body: dict[str, Any], name: str) -> UUID | None:
     return UUID(body[name]) if name in body else None
 
@@ -37,7 +54,7 @@ def _optional_uuid(body: dict[str, Any], name: str) -> UUID | None:
 def routes(container: Container) -> list[Route]:
     max_bytes = container.settings().max_body_bytes
     tokens = container.tokens()
-    place_hold, get_hold = container.place_hold(), container.get_hold()
+    place_hold, get_hold, list_holds = container.place_hold(), container.get_hold(), container.list_holds()
     capture_hold, void_hold = container.capture_hold(), container.void_hold()
 
     async def place(request: Request) -> Response:
@@ -56,6 +73,13 @@ def routes(container: Container) -> list[Route]:
             metadata=body.get("metadata"),
         )
         return hold_response(await place_hold(principal, command, key), 201)
+
+    async def index(request: Request) -> Response:
+        principal = authenticate(request, tokens)
+        page = await list_holds(
+            principal, page_request(request), query_uuid(request, "wallet_id"), _status_filter(request)
+        )
+        return json_response(presenters.page(page, flow_presenters.hold))
 
     async def show(request: Request) -> Response:
         principal = authenticate(request, tokens)
@@ -79,6 +103,7 @@ def routes(container: Container) -> list[Route]:
     hold_path = f"{API}/holds/{{hold_id:uuid}}"
     return [
         Route(f"{API}/holds", place, methods=["POST"], name="place_hold"),
+        Route(f"{API}/holds", index, methods=["GET"], name="list_holds"),
         Route(hold_path, show, methods=["GET"], name="get_hold"),
         Route(f"{hold_path}/capture", capture, methods=["POST"], name="capture_hold"),
         Route(f"{hold_path}/void", void, methods=["POST"], name="void_hold"),
