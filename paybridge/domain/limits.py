@@ -91,6 +91,13 @@ class OutgoingCharge:
     defaults: Limits = field(default_factory=Limits)
 
 
+def give_back(amount: int, counted_at: datetime) -> OutgoingCharge | None:
+    """Undoes `amount` of a debit counted at `counted_at`: a negative charge in the periods of `counted_at`,
+    which changes a wallet's usage only while those periods are still the stored (current) ones, and never
+    below zero (`OutgoingUsage.charged`). None when there is nothing to give back."""
+    return OutgoingCharge(-amount, counted_at) if amount else None
+
+
 @dataclass(frozen=True, slots=True)
 class Allowance:
     """A wallet's limits and what is left of them at one moment; None means unlimited."""
