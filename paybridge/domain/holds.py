@@ -18,7 +18,7 @@ from uuid import UUID
 
 from paybridge.domain.errors import CaptureExceedsHold, HoldNotPending, InvalidHoldExpiry, WalletNotFound
 from paybridge.domain.flow_events import HoldCaptured, HoldCreated, HoldExpired, HoldVoided
-from paybridge.domain.limits import OutgoingCharge
+from paybridge.domain.limits import give_back
 from paybridge.domain.money import Money
 from paybridge.domain.movements import (
     MovementDetails,
@@ -154,7 +154,13 @@ def plan_capture(
     released = hold.amount.amount - captured.amount
     currency = hold.amount.currency
     legs = (
-        Leg(hold.wallet_id, -captured.amount, currency, -hold.amount.amount, _give_back(hold, released)),
+        Leg(
+            hold.wallet_id,
+            -captured.amount,
+            currency,
+            -hold.amount.amount,
+            give_back(released, hold.created_at),
+        ),
         Leg(counterparty.id, captured.amount, currency),
     )
     done = replace(txn, status=TransactionStatus.COMPLETED, amount=captured, completed_at=now)
@@ -176,7 +182,7 @@ def plan_release(hold: Hold, txn: Transaction, ending: HoldStatus, now: datetime
         raise ValueError(f"a hold is released as VOIDED or EXPIRED, not {ending}")
     settled = _settled(hold, ending, now, None)
     amount = hold.amount.amount
-    leg = Leg(hold.wallet_id, 0, hold.amount.currency, -amount, _give_back(hold, amount))
+    leg = Leg(hold.wallet_id, 0, hold.amount.currency, -amount, give_back(amount, hold.created_at))
     event = (HoldVoided if ending is HoldStatus.VOIDED else HoldExpired)(occurred_at=now, hold=settled)
     done = replace(txn, status=_TRANSACTION_STATUS[ending])
     return Posting(done, (leg,), (event,), new_transaction=False, posted_at=now, hold=settled)
@@ -184,7 +190,3 @@ def plan_release(hold: Hold, txn: Transaction, ending: HoldStatus, now: datetime
 
 def _settled(hold: Hold, status: HoldStatus, now: datetime, captured: int | None) -> Hold:
     return replace(hold, status=status, captured_amount=captured, updated_at=now)
-
-
-def _give_back(hold: Hold, amount: int) -> OutgoingCharge | None:
-    return OutgoingCharge(-amount, hold.created_at) if amount else None

@@ -1,9 +1,11 @@
 """Outgoing limits: how much a wallet may send per UTC day and per UTC calendar month.
 
 What counts as outgoing: every debit the wallet's owner initiates — withdrawals, transfers, exchanges and holds
-(a hold counts when it is placed, as card networks count authorizations; capturing it counts nothing more,
-and the part a capture, void or expiry releases is given back to the period the hold was placed in, if that
-period is still the current one). Deposits, reversals and anything an administrator does are not counted.
+(a hold counts when it is placed, as card networks count authorizations; capturing it counts nothing more).
+What is undone is given back (`give_back`) to the periods the debit was counted in, if they are still the
+current ones: the part of a hold a capture, void or expiry releases, and what a reversal returns of a
+withdrawal, a transfer or a captured hold. Deposits, reversals and anything an administrator does are not
+counted.
 
 The counters live on the wallet row (`OutgoingUsage`) and are moved by the same locked statement that debits
 the wallet, so concurrent debits cannot together exceed a limit. A period that is over is simply replaced by
@@ -89,6 +91,13 @@ class OutgoingCharge:
     amount: int
     at: datetime
     defaults: Limits = field(default_factory=Limits)
+
+
+def give_back(amount: int, counted_at: datetime) -> OutgoingCharge | None:
+    """Undoes `amount` of a debit counted at `counted_at`: a negative charge in the periods of `counted_at`,
+    which changes a wallet's usage only while those periods are still the stored (current) ones, and never
+    below zero (`OutgoingUsage.charged`). None when there is nothing to give back."""
+    return OutgoingCharge(-amount, counted_at) if amount else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,11 @@ Who: administrators any time; the sender (owner of the source wallet) of a TRANS
 window. Reversible: completed DEPOSIT, WITHDRAWAL, TRANSFER and captured HOLD transactions. Not an EXCHANGE
 (exchanging back is the way) nor a REVERSAL. No KYC and no outgoing limit applies: a reversal is a correction,
 not a payment; the debited wallet must still be active and have the money available.
+
+Reversing a debit its owner's outgoing limits counted (a withdrawal, a transfer, a captured hold) gives the
+reversed amount back to the original source wallet's usage for the periods the original was counted in — the
+hold release's give-back (limits.py), carried by the credited leg, so it moves under the same wallet lock in
+the same posting: only while those periods are still current, never below zero.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from paybridge.domain.errors import (
     ReversalWindowClosed,
 )
 from paybridge.domain.flow_events import TransactionReversed
+from paybridge.domain.limits import give_back
 from paybridge.domain.money import Money
 from paybridge.domain.movements import MovementDetails, new_transaction
 from paybridge.domain.policy import PaymentPolicy
@@ -37,6 +43,9 @@ from paybridge.domain.transactions import (
 REVERSIBLE = frozenset(
     {TransactionType.DEPOSIT, TransactionType.WITHDRAWAL, TransactionType.TRANSFER, TransactionType.HOLD}
 )
+COUNTED = frozenset({TransactionType.WITHDRAWAL, TransactionType.TRANSFER, TransactionType.HOLD})
+"""The reversible types whose debit counted against the source wallet's outgoing limits, at the original's
+`created_at`: a withdrawal or transfer when it completed, a hold when it was placed (what its capture kept)."""
 
 
 def ensure_may_reverse(
@@ -73,7 +82,8 @@ def plan_reversal(
     now: datetime,
 ) -> Posting:
     """Gives back `amount` (default: everything not reversed yet) of `original`; `settlement_id` is the
-    settlement account of its currency (used when a side of the original was the outside world)."""
+    settlement account of its currency (used when a side of the original was the outside world). A counted
+    original's source wallet gets `amount` of its outgoing allowance back (see COUNTED)."""
     remaining = reversible_amount(original)
     wanted = (remaining or 1) if amount is None else amount  # nothing left: 1 is refused just below
     money = Money.positive(wanted, original.amount.currency)
@@ -98,9 +108,15 @@ def plan_reversal(
         original_transaction_id=original.id,
     )
     currency = money.currency
+    counted = original.type in COUNTED
     legs = (
         Leg(debited or settlement_id, -money.amount, currency),
-        Leg(credited or settlement_id, money.amount, currency),
+        Leg(
+            credited or settlement_id,
+            money.amount,
+            currency,
+            charge=give_back(money.amount, original.created_at) if counted else None,
+        ),
     )
     updated = replace(original, reversed_amount=original.reversed_amount + money.amount)
     event = TransactionReversed(occurred_at=now, original=updated, reversal=txn)

@@ -91,10 +91,13 @@ async def test_admin_overrides_and_what_counts(build_container: ContainerFactory
     original = (
         await container.withdraw_money()(alice, WithdrawalCommand(a.id, 200, "USD"), "w3")
     ).transaction
-    await container.reverse_transaction()(admin, ReverseCommand(original.id, "returned"), "r")  # not counted
-    await container.deposit_money()(admin, DepositCommand(a.id, 5, "USD"), "d")
+    await container.deposit_money()(admin, DepositCommand(a.id, 5, "USD"), "d")  # deposits are not counted
     _, current = await container.get_wallet_limits()(alice, a.id)
     assert (current.monthly_used, current.monthly_remaining) == (1_500, 0)
+    # a reversal counts against nothing, and gives the reversed withdrawal back (test_reversal_allowance.py)
+    await container.reverse_transaction()(admin, ReverseCommand(original.id, "returned"), "r")
+    _, current = await container.get_wallet_limits()(alice, a.id)
+    assert (current.monthly_used, current.monthly_remaining) == (1_300, 200)
 
     await container.set_wallet_limits()(admin, a.id, 10**12, 10**12)  # lift both caps for this wallet
     await container.withdraw_money()(alice, WithdrawalCommand(a.id, 400, "USD"), "w4")

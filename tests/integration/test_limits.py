@@ -1,5 +1,6 @@
 """Outgoing limits over HTTP on PostgreSQL: the configured currency default, an administrator's override,
-422 limit_exceeded with the remaining allowance, and concurrent withdrawals that cannot together exceed it."""
+422 limit_exceeded with the remaining allowance, concurrent withdrawals that cannot together exceed it, and
+the allowance a reversal gives back."""
 
 from __future__ import annotations
 
@@ -111,4 +112,69 @@ async def test_concurrent_withdrawals_cannot_exceed_the_limit(
     assert {r.json()["code"] for r in responses if r.status_code == 422} == {"limit_exceeded"}
     wallet = (await client.get(f"{API}/wallets/{a['id']}", headers=alice.headers)).json()
     assert wallet["balance"] == 50_000 - 990
+    assert_ledger_invariants(container)
+
+
+async def test_a_reversal_gives_the_allowance_back(limited: tuple[httpx.AsyncClient, Container]) -> None:
+    client, container = limited
+    admin = await register_admin(client, container)
+    alice, bob = await register(client), await register(client)
+    a, b = await open_wallet(client, alice), await open_wallet(client, bob)
+    await deposit(client, admin, a["id"], 10_000)
+    sent = await client.post(
+        f"{API}/transfers",
+        json={
+            "source_wallet_id": a["id"],
+            "destination_wallet_id": b["id"],
+            "amount": 800,
+            "currency": "USD",
+        },
+        headers=alice.idem(),
+    )
+    assert sent.status_code == 201, sent.text
+    withdrawn = await client.post(
+        f"{API}/withdrawals",
+        json={"wallet_id": a["id"], "amount": 200, "currency": "USD"},
+        headers=alice.idem(),
+    )
+    assert withdrawn.status_code == 201, withdrawn.text
+    limits = f"{API}/wallets/{a['id']}/limits"
+    assert (await client.get(limits, headers=alice.headers)).json()["daily"]["remaining"] == 0
+
+    reversed_by_sender = await client.post(
+        f"{API}/transactions/{sent.json()['id']}/reverse",
+        json={"amount": 300, "reason": "overpaid"},
+        headers=alice.idem(),
+    )
+    assert reversed_by_sender.status_code == 201, reversed_by_sender.text
+    shown = await client.get(limits, headers=alice.headers)
+    assert shown.status_code == 200, shown.text
+    assert_schema("WalletLimits", shown.json())
+    assert shown.json()["daily"] == {"limit": 1_000, "used": 700, "remaining": 300}
+    assert shown.json()["monthly"] == {"limit": 3_000, "used": 700, "remaining": 2_300}
+
+    reversed_by_admin = await client.post(
+        f"{API}/transactions/{withdrawn.json()['id']}/reverse",
+        json={"reason": "bank returned it"},
+        headers=admin.idem(),
+    )
+    assert reversed_by_admin.status_code == 201, reversed_by_admin.text
+    assert (await client.get(limits, headers=alice.headers)).json()["daily"] == {
+        "limit": 1_000,
+        "used": 500,
+        "remaining": 500,
+    }
+    bobs = (await client.get(f"{API}/wallets/{b['id']}/limits", headers=bob.headers)).json()
+    assert bobs["daily"] == {"limit": 1_000, "used": 0, "remaining": 1_000}  # the reversal counted nothing
+    again = await client.post(
+        f"{API}/transfers",
+        json={
+            "source_wallet_id": a["id"],
+            "destination_wallet_id": b["id"],
+            "amount": 500,
+            "currency": "USD",
+        },
+        headers=alice.idem(),
+    )
+    assert again.status_code == 201, again.text
     assert_ledger_invariants(container)

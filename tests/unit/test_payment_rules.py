@@ -3,6 +3,7 @@ multi-currency postings, hold expiry, refusal explanations and the configuration
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
@@ -22,12 +23,13 @@ from paybridge.domain.errors import (
 )
 from paybridge.domain.exchange import convert, parse_rate
 from paybridge.domain.holds import hold_expiry
-from paybridge.domain.limits import LimitPolicy, Limits, OutgoingCharge, OutgoingUsage, allowance
+from paybridge.domain.limits import LimitPolicy, Limits, OutgoingCharge, OutgoingUsage, allowance, give_back
 from paybridge.domain.money import Currency, Money
 from paybridge.domain.movements import MovementDetails, plan_transfer
 from paybridge.domain.policy import PaymentPolicy
 from paybridge.domain.refusals import RefusedConditions, WalletState, explain_refusal
-from paybridge.domain.transactions import Leg, Posting, UnbalancedPosting
+from paybridge.domain.reversals import plan_reversal
+from paybridge.domain.transactions import Leg, Posting, TransactionType, UnbalancedPosting
 from paybridge.domain.wallets import WalletStatus, open_wallet
 from tests.unit.test_movements import transaction
 
@@ -91,6 +93,33 @@ def test_usage_is_counted_per_utc_day_and_month() -> None:
     assert usage.used(tomorrow) == (0, 0)
     in_tokyo = datetime(2026, 3, 31, 20, 0, tzinfo=UTC).astimezone(ZoneInfo("Asia/Tokyo"))  # April 1st there
     assert OutgoingUsage().charged(1, in_tokyo).day == date(2026, 3, 31)  # periods are UTC
+
+
+@pytest.mark.parametrize(
+    ("kind", "counted"),
+    [
+        (TransactionType.TRANSFER, True),
+        (TransactionType.WITHDRAWAL, True),
+        (TransactionType.HOLD, True),  # a captured hold: counted when placed, its created_at
+        (TransactionType.DEPOSIT, False),
+    ],
+)
+def test_a_reversal_gives_a_counted_debit_back_to_its_period(kind: TransactionType, counted: bool) -> None:
+    placed = NOW - timedelta(hours=5)
+    source, destination, settlement = uuid4(), uuid4(), uuid4()
+    original = replace(
+        transaction(1_000),
+        type=kind,
+        source_wallet_id=None if kind is TransactionType.DEPOSIT else source,
+        destination_wallet_id=None if kind is TransactionType.WITHDRAWAL else destination,
+        created_at=placed,
+        completed_at=NOW,
+    )
+    posting = plan_reversal(original, settlement, 400, "returned", uuid4(), NOW + timedelta(days=1))
+    debited, credited = posting.legs
+    assert debited.charge is None  # the reversing wallet's own usage is untouched
+    assert credited.charge == (OutgoingCharge(-400, placed) if counted else None)
+    assert give_back(0, placed) is None
 
 
 def test_allowance_prefers_the_wallet_s_own_limits() -> None:

@@ -312,7 +312,12 @@ REQUESTS.update(
 _period: Schema = _closed(
     {
         "limit": _nullable({"type": "integer", "minimum": 0}),
-        "used": {"type": "integer", "minimum": 0},
+        "used": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "minor units the owner's withdrawals, transfers, exchanges and holds counted in this"
+            " period, less what released holds and reversals of them gave back",
+        },
         "remaining": _nullable({"type": "integer", "minimum": 0}),
     }
 )
