@@ -11,11 +11,30 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from paybridge.config import ConfigurationError, _Reader
 
 _SUBJECT_PREFIX = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 _STREAM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_NATS_SCHEMES = ("nats", "tls", "ws", "wss")
+
+
+def _nats_url_problem(url: str) -> str | None:
+    """Why `url` is not one NATS server URL (scheme://host[:port]), or None. The client would otherwise find
+    out at connect time, and the relay retries connect errors as if the network were down — forever."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
+    except ValueError as error:
+        return str(error)
+    if parts.scheme not in _NATS_SCHEMES:
+        return f"the scheme must be one of {', '.join(_NATS_SCHEMES)}"
+    if not parts.hostname:
+        return "it names no host"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return "it has a path, query or fragment"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +95,11 @@ class RelaySettings:
         return settings
 
     def validate(self) -> None:
+        problem = None if self.nats_url is None else _nats_url_problem(self.nats_url)
+        if problem is not None:
+            raise ConfigurationError(
+                f"PAYBRIDGE_NATS_URL must be one NATS server URL such as nats://nats:4222 ({problem})"
+            )
         if not _STREAM_NAME.fullmatch(self.stream):
             raise ConfigurationError(
                 f"PAYBRIDGE_NATS_STREAM must be 1-64 letters, digits, '_' or '-', got {self.stream!r}"

@@ -46,8 +46,29 @@ def test_everything_is_read_from_the_environment() -> None:
         ("PAYBRIDGE_RELAY_BATCH_SIZE", "0", "PAYBRIDGE_RELAY_BATCH_SIZE"),
         ("PAYBRIDGE_RELAY_MAX_ATTEMPTS", "x", "PAYBRIDGE_RELAY_MAX_ATTEMPTS"),
         ("PAYBRIDGE_RELAY_BACKOFF_BASE_SECONDS", "600", "BACKOFF_BASE"),
+        ("PAYBRIDGE_NATS_URL", "nats://127.0.0.1:42x2", "PAYBRIDGE_NATS_URL.*Port could not be cast"),
+        ("PAYBRIDGE_NATS_URL", "nats://127.0.0.1:99999", "PAYBRIDGE_NATS_URL.*out of range"),
+        ("PAYBRIDGE_NATS_URL", "http://nats:4222", "PAYBRIDGE_NATS_URL.*scheme"),
+        ("PAYBRIDGE_NATS_URL", "nats:4222", "PAYBRIDGE_NATS_URL.*no host"),
+        ("PAYBRIDGE_NATS_URL", "nats://:4222", "PAYBRIDGE_NATS_URL.*no host"),
+        ("PAYBRIDGE_NATS_URL", "nats://a:4222,nats://b:4222", "PAYBRIDGE_NATS_URL"),
+        ("PAYBRIDGE_NATS_URL", "nats://nats:4222/stream", "PAYBRIDGE_NATS_URL.*path"),
     ],
 )
 def test_bad_values_are_refused(name: str, value: str, complaint: str) -> None:
     with pytest.raises(ConfigurationError, match=complaint):
         RelaySettings.from_env({name: value})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "nats://nats:4222",
+        "nats://nats",
+        "tls://user:pass@nats.example:4443",
+        "wss://nats.example/",
+        "nats://[::1]:4222",
+    ],
+)
+def test_nats_server_urls_are_accepted(url: str) -> None:
+    assert RelaySettings.from_env({"PAYBRIDGE_NATS_URL": url}).require_nats_url() == url

@@ -48,6 +48,13 @@ def test_relay_refuses_to_start_without_a_nats_url(relay_database: str) -> None:
     assert "PAYBRIDGE_NATS_URL is not set" in result.stderr
 
 
+def test_relay_refuses_a_malformed_nats_url_instead_of_retrying_it(relay_database: str) -> None:
+    env = {**server_env(relay_database), "PAYBRIDGE_NATS_URL": "nats://127.0.0.1:42x2"}
+    result = _run(env)
+    assert result.returncode == 2
+    assert "PAYBRIDGE_NATS_URL must be one NATS server URL" in result.stderr
+
+
 def test_relay_fails_fast_when_the_health_port_is_taken(relay_database: str, target: StreamTarget) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
