@@ -7,6 +7,9 @@ lets in-flight requests finish within hypercorn's graceful timeout, runs the app
 pool closes) and exits 0. A second signal skips the remaining drain delay. The supervisor forwards signals
 to its workers, restarts a worker that dies unexpectedly (unless it dies right after starting, which means
 it cannot start at all), and exits 0 when every worker stopped cleanly.
+
+A worker process that crashes logs the exception as one JSON record (logger `paybridge.crash`, with `pid`)
+and exits 1; multiprocessing would otherwise print it as a plain-text traceback.
 """
 
 from __future__ import annotations
@@ -25,11 +28,20 @@ from hypercorn.app_wrappers import ASGIWrapper
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Config, Sockets
 
-from paybridge.bootstrap import mark_process_dead
+from paybridge.bootstrap import configure_crash_logging, exit_on_crash, mark_process_dead
 
 logger = logging.getLogger("paybridge.serve")
 SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 CRASH_LOOP_SECONDS = 5.0
+
+
+def worker_process(config: Config, sockets: Sockets, drain_seconds: float) -> None:
+    """Target of a worker process (spawned: a fresh interpreter): `run_worker`. Crashes are JSON records from
+    the first line on, and one that ends the worker is logged and exits 1 instead of multiprocessing's
+    plain-text traceback."""
+    configure_crash_logging()  # the app configures logging in full when it is built
+    with exit_on_crash("worker crashed"):
+        run_worker(config, sockets, drain_seconds)
 
 
 def run_worker(config: Config, sockets: Sockets | None, drain_seconds: float) -> None:
@@ -100,7 +112,7 @@ class Supervisor:
 
     def _start(self, sockets: Sockets) -> None:
         process = self._context.Process(
-            target=run_worker, args=(self._config, sockets, self._drain_seconds), name="paybridge-worker"
+            target=worker_process, args=(self._config, sockets, self._drain_seconds), name="paybridge-worker"
         )
         process.start()
         assert process.pid is not None  # noqa: S101 - set by start()
