@@ -2,13 +2,18 @@
 that cannot start (its certificate is not PEM), the single in-process worker, a command that fails (creating
 an administrator in a database without migrations) and a relay whose database does not answer. In each, every
 non-empty line of stdout and of stderr is one JSON object, the crash is one record with the exception's type,
-message and traceback, and the exit code is still 1. A scrape of the separate metrics listener that fails is
-a JSON record too, not wsgiref's traceback."""
+message and traceback, and the exit code is still 1. The supervisor still tells a worker that could not start
+(stop, exit 1) from one that died after serving (replaced, exit 0 at shutdown). A scrape of the separate
+metrics listener that fails is a JSON record too, not wsgiref's traceback."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +21,7 @@ import httpx
 import pytest
 
 from tests.support.postgres import DatabaseFactory
-from tests.support.server import PAYBRIDGE, REPO_ROOT, free_port, run_server, server_env
+from tests.support.server import PAYBRIDGE, REPO_ROOT, RunningServer, free_port, run_server, server_env
 
 pytestmark = pytest.mark.integration
 
@@ -67,7 +72,7 @@ def assert_crash_record(record: dict[str, Any], exc_type: str, in_message: str, 
     assert isinstance(record["pid"], int)
 
 
-@pytest.mark.parametrize("workers", [1])
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_worker_that_cannot_start_logs_its_crash_as_json(
     migrated_database_url: str, tmp_path: Path, workers: int
 ) -> None:
@@ -104,6 +109,34 @@ def test_a_worker_that_cannot_start_logs_its_crash_as_json(
     assert len(gave_up) == 1 and gave_up[0]["exitcode"] == 1, records
     assert gave_up[0]["pid"] in {r["pid"] for r in crashed}
     assert not [r for r in records if r["msg"] == "worker died; starting a replacement"]
+
+
+def _wait_for_lines(server: RunningServer, predicate: Callable[[dict[str, Any]], bool], count: int) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        text = server.log()
+        complete = text[: text.rfind("\n") + 1]  # the line being written is not a line yet
+        if len([r for r in json_lines(complete, "log") if predicate(r)]) >= count:
+            return
+        assert time.monotonic() < deadline, text
+        time.sleep(0.1)
+
+
+def test_a_worker_that_dies_after_serving_is_replaced(migrated_database_url: str) -> None:
+    with run_server(server_env(migrated_database_url), "--workers", "2") as server:
+        _wait_for_lines(server, lambda r: r["msg"] == "worker listening", 2)
+        pids = [r["pid"] for r in json_lines(server.log(), "log") if r["msg"] == "worker started"]
+        assert len(pids) == 2, server.log()
+        os.kill(pids[0], signal.SIGKILL)
+        _wait_for_lines(server, lambda r: r["msg"] == "worker died; starting a replacement", 1)
+        _wait_for_lines(server, lambda r: r["msg"] == "worker listening", 3)  # the replacement too
+        assert httpx.get(f"{server.base_url}/live", timeout=10).status_code == 200
+        assert server.stop() == 0, server.log()
+        records = json_lines(server.log(), "log")
+    died = [r for r in records if r["msg"] == "worker died; starting a replacement"]
+    assert [(r["pid"], r["exitcode"]) for r in died] == [(pids[0], -signal.SIGKILL)]
+    assert len([r for r in records if r["msg"] == "worker started"]) == 3
+    assert not [r for r in records if r["msg"] == "worker could not start; stopping"]
 
 
 def test_a_failing_command_logs_one_json_record(new_database: DatabaseFactory) -> None:
