@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 from dependency_injector import containers, providers
 
 from paybridge.adapters.clock import SystemClock
+from paybridge.adapters.logging.crash import exit_on_crash as exit_on_crash
+from paybridge.adapters.logging.json_logging import configure_crash_logging as configure_crash_logging
 from paybridge.adapters.logging.json_logging import configure_logging as configure_json_logging
 from paybridge.adapters.memory.express import InMemoryExpressLedger
 from paybridge.adapters.memory.health import InMemoryHealthChecks

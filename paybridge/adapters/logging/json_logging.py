@@ -2,14 +2,16 @@
 
 Every line has `time` (RFC 3339, UTC, milliseconds: `2026-11-28T10:13:49.836Z`), `level`, `logger` and `msg`,
 plus the request context read from contextvars — `correlation_id`, `request_id`, `user_id`, `trace_id`, each
-present only when known — plus whatever `extra=` the call passed, and `exc_info` with the traceback.
+present only when known — plus whatever `extra=` the call passed, and for a record with an exception
+`exc_type` (`ssl.SSLError`, `ValueError`), `exc_message` and `exc_info`, the traceback.
 
 Secrets are never logged by callers (request bodies and headers are not logged at all). As a second line of
 defence every formatted line is scrubbed: bearer/basic credentials, anything shaped like a JWT, the password
 of a URL (`postgresql://user:secret@host`), `password=` pairs, argon2 hashes, fields named like secrets, and
 the literal secrets the service was configured with (the JWT secret, the database password) are replaced by
-`[REDACTED]`. Python warnings and uncaught exceptions also go through this handler, so nothing else reaches
-the output as plain text.
+`[REDACTED]`. Python warnings go through this handler, and so do crashes (uncaught exceptions in any thread,
+exceptions Python ignores, a crashed worker process: `paybridge.adapters.logging.crash`), so a traceback never
+reaches the output as plain text.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any, TextIO
 
 import orjson
 from pythonjsonlogger.orjson import OrjsonFormatter
 
+from paybridge.adapters.logging.crash import install_crash_hooks
 from paybridge.application.context import current_context
 
 SENSITIVE_FIELDS = frozenset(
@@ -107,12 +109,35 @@ class JsonFormatter(OrjsonFormatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         return rfc3339(record.created)
 
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        super().add_fields(log_data, record, message_dict)
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            log_data["exc_type"] = exception_type(error)
+            log_data["exc_message"] = str(error)
+
     def format(self, record: logging.LogRecord) -> str:
         return self._scrub(super().format(record))
 
 
+def exception_type(error: BaseException) -> str:
+    """`ValueError` for a builtin, else the qualified name: `psycopg.errors.UndefinedTable`."""
+    kind = type(error)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
 def json_formatter(secrets: Iterable[str | None] = ()) -> logging.Formatter:
     return JsonFormatter(secrets)
+
+
+def json_handler(stream: TextIO, secrets: Iterable[str | None] = ()) -> logging.Handler:
+    """A handler writing JSON lines (scrubbed of `secrets`) with the request context to `stream`."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(json_formatter(secrets))
+    handler.addFilter(RequestContextFilter())
+    return handler
 
 
 def configure_logging(
@@ -120,10 +145,9 @@ def configure_logging(
 ) -> None:
     """Replaces the root logger's handlers with one JSON handler on `stream` (stdout by default).
 
-    `secrets` are literal values never to print (the JWT secret, the database password)."""
-    handler = logging.StreamHandler(stream or sys.stdout)
-    handler.setFormatter(json_formatter(secrets))
-    handler.addFilter(RequestContextFilter())
+    `secrets` are literal values never to print (the JWT secret, the database password). Crashes are written
+    by the same handler (`install_crash_hooks`)."""
+    handler = json_handler(stream or sys.stdout, secrets)
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)
@@ -132,14 +156,14 @@ def configure_logging(
     for noisy in _NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     logging.captureWarnings(True)  # `warnings.warn` becomes a JSON line from logger "py.warnings"
-    sys.excepthook = _log_uncaught
+    install_crash_hooks(handler)
 
 
-def _log_uncaught(kind: type[BaseException], error: BaseException, traceback: TracebackType | None) -> None:
-    if issubclass(kind, KeyboardInterrupt):
-        sys.__excepthook__(kind, error, traceback)
-        return
-    logging.getLogger("paybridge").critical("uncaught exception", exc_info=(kind, error, traceback))
+def configure_crash_logging(stream: TextIO | None = None) -> None:
+    """The crash hooks alone, on a JSON handler of their own on `stream` (stderr by default), for a process
+    that has not configured its logging yet: the `paybridge` command before its subcommand runs, a worker
+    process before it builds the app. A later `configure_logging` moves them to its handler."""
+    install_crash_hooks(json_handler(stream or sys.stderr))
 
 
 def log_fields(**fields: Any) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """The `paybridge` command: one argparse root parser, one subcommand per module in COMMAND_MODULES.
 
 Each command module exposes `register(subparsers)`, which adds its parser and sets `func`, a callable that
-takes the parsed arguments and returns the process exit code.
+takes the parsed arguments and returns the process exit code. Before any command runs, a crash — an uncaught
+exception — is set to be reported as one JSON record on stderr (exit code 1, as Python's), whatever the
+command's own output; commands that configure JSON logging move that record to their log.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from paybridge.bootstrap import configure_crash_logging
 from paybridge.config import ConfigurationError
 from paybridge.entrypoints.cli import audit, holds, maintenance, migrate, outbox, relay, serve, users
 
@@ -34,6 +37,7 @@ def build_parser(modules: Sequence[CommandModule] = COMMAND_MODULES) -> argparse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    configure_crash_logging()
     args = build_parser().parse_args(argv)
     command: Callable[[argparse.Namespace], int] = args.func
     try:

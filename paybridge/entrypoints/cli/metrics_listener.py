@@ -1,6 +1,8 @@
 """The separate metrics listener of `paybridge serve --metrics-bind HOST:PORT`: a small threaded HTTP server
 in the supervisor process that serves the aggregate of every worker's metrics at `GET /metrics`, so the
-API port never exposes them (restrict the port with a NetworkPolicy; a bearer token is also honoured)."""
+API port never exposes them (restrict the port with a NetworkPolicy; a bearer token is also honoured). A scrape
+that fails (an unreadable multiprocess file) answers 500 and is logged as JSON, not printed as wsgiref's
+plain-text traceback."""
 
 from __future__ import annotations
 
@@ -20,6 +22,10 @@ StartResponse = Callable[..., Any]
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """socketserver would print the traceback to stderr (called from within the `except`)."""
+        logger.exception("metrics listener request failed")
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -65,6 +71,11 @@ class MetricsListener:
                     "401 Unauthorized", [("Content-Type", "text/plain"), ("WWW-Authenticate", "Bearer")]
                 )
                 return [b"unauthorized\n"]
-        body, content_type = render_metrics()
+        try:
+            body, content_type = render_metrics()
+        except Exception:  # wsgiref would print the traceback to stderr
+            logger.exception("rendering the metrics failed")
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+            return [b"metrics unavailable\n"]
         start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
         return [body]

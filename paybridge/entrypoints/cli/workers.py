@@ -5,8 +5,12 @@ Shutdown, as Kubernetes expects it: on SIGTERM (or SIGINT) a worker marks itself
 answers 503 — waits `drain_seconds` so load balancers stop routing to it, then stops accepting connections,
 lets in-flight requests finish within hypercorn's graceful timeout, runs the app's lifespan shutdown (the
 pool closes) and exits 0. A second signal skips the remaining drain delay. The supervisor forwards signals
-to its workers, restarts a worker that dies unexpectedly (unless it dies right after starting, which means
-it cannot start at all), and exits 0 when every worker stopped cleanly.
+to its workers, restarts a worker that dies unexpectedly after it served, stops every worker and exits 1 when
+one dies before it ever listened (it cannot start at all: a bad certificate, an unreachable database), and
+exits 0 when every worker stopped cleanly.
+
+A worker process that crashes logs the exception as one JSON record (logger `paybridge.crash`, with `pid`)
+and exits 1; multiprocessing would otherwise print it as a plain-text traceback.
 """
 
 from __future__ import annotations
@@ -16,24 +20,39 @@ import logging
 import multiprocessing
 import os
 import signal
-import time
+from collections.abc import Callable
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event
 from typing import Any
 
 from hypercorn.app_wrappers import ASGIWrapper
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Config, Sockets
 
-from paybridge.bootstrap import mark_process_dead
+from paybridge.bootstrap import configure_crash_logging, exit_on_crash, mark_process_dead
 
 logger = logging.getLogger("paybridge.serve")
 SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-CRASH_LOOP_SECONDS = 5.0
 
 
-def run_worker(config: Config, sockets: Sockets | None, drain_seconds: float) -> None:
-    """Entry point of a worker process (and of the single in-process worker)."""
+def worker_process(config: Config, sockets: Sockets, drain_seconds: float, listening: Event) -> None:
+    """Target of a worker process (spawned: a fresh interpreter): `run_worker`, setting `listening` once
+    hypercorn listens. Crashes are JSON records from the first line on, and one that ends the worker is
+    logged and exits 1 instead of multiprocessing's plain-text traceback."""
+    configure_crash_logging()  # the app configures logging in full when it is built
+    with exit_on_crash("worker crashed"):
+        run_worker(config, sockets, drain_seconds, listening.set)
+
+
+def run_worker(
+    config: Config,
+    sockets: Sockets | None,
+    drain_seconds: float,
+    on_listening: Callable[[], None] | None = None,
+) -> None:
+    """Serves until a shutdown signal (a worker process, or the single in-process worker); `on_listening` is
+    called once hypercorn listens, after the app started."""
     try:
         import uvloop
 
@@ -41,10 +60,15 @@ def run_worker(config: Config, sockets: Sockets | None, drain_seconds: float) ->
     except ImportError:  # pragma: no cover - uvloop is a dependency on every supported platform but Windows
         loop_factory = None
     with asyncio.Runner(loop_factory=loop_factory) as runner:
-        runner.run(_serve(config, sockets, drain_seconds))
+        runner.run(_serve(config, sockets, drain_seconds, on_listening))
 
 
-async def _serve(config: Config, sockets: Sockets | None, drain_seconds: float) -> None:
+async def _serve(
+    config: Config,
+    sockets: Sockets | None,
+    drain_seconds: float,
+    on_listening: Callable[[], None] | None,
+) -> None:
     from paybridge.entrypoints.http.asgi import app  # built here, in the worker, from the environment
 
     loop = asyncio.get_running_loop()
@@ -61,13 +85,19 @@ async def _serve(config: Config, sockets: Sockets | None, drain_seconds: float) 
         )
         loop.call_later(drain_seconds, stop.set)
 
+    async def until_stopped() -> None:  # hypercorn awaits this once its servers listen
+        if on_listening is not None:
+            on_listening()
+        logger.info("worker listening", extra={"pid": os.getpid()})
+        await stop.wait()
+
     for signum in SHUTDOWN_SIGNALS:
         loop.add_signal_handler(signum, on_signal, signum)
     await worker_serve(
         ASGIWrapper(app),  # type: ignore[arg-type]  # Starlette is an ASGI app; the stubs differ
         config,
         sockets=sockets,
-        shutdown_trigger=stop.wait,
+        shutdown_trigger=until_stopped,
     )
     logger.info("worker stopped", extra={"pid": os.getpid()})
 
@@ -78,7 +108,7 @@ class Supervisor:
         self._workers = workers
         self._drain_seconds = drain_seconds
         self._context = multiprocessing.get_context("spawn")
-        self._processes: dict[int, tuple[BaseProcess, float]] = {}
+        self._processes: dict[int, tuple[BaseProcess, Event]] = {}  # pid -> (process, listening)
         self._stopping = False
         self._failed = False
 
@@ -99,16 +129,19 @@ class Supervisor:
         return 1 if self._failed else 0
 
     def _start(self, sockets: Sockets) -> None:
+        listening = self._context.Event()
         process = self._context.Process(
-            target=run_worker, args=(self._config, sockets, self._drain_seconds), name="paybridge-worker"
+            target=worker_process,
+            args=(self._config, sockets, self._drain_seconds, listening),
+            name="paybridge-worker",
         )
         process.start()
         assert process.pid is not None  # noqa: S101 - set by start()
-        self._processes[process.pid] = (process, time.monotonic())
+        self._processes[process.pid] = (process, listening)
         logger.info("worker started", extra={"pid": process.pid})
 
     def _reap(self, pid: int, sockets: Sockets) -> None:
-        process, started = self._processes.pop(pid)
+        process, listening = self._processes.pop(pid)
         process.join()
         code = process.exitcode
         mark_process_dead(pid)  # its live gauges (in-flight, pool) leave the multiprocess totals
@@ -117,7 +150,7 @@ class Supervisor:
                 self._failed = True
                 logger.error("worker exited uncleanly during shutdown", extra={"pid": pid, "exitcode": code})
             return
-        if time.monotonic() - started < CRASH_LOOP_SECONDS:
+        if not listening.is_set():  # it never served: a replacement would fail the same way
             logger.error("worker could not start; stopping", extra={"pid": pid, "exitcode": code})
             self._failed = True
             self._on_signal(signal.SIGTERM, None)
