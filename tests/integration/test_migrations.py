@@ -188,18 +188,20 @@ def test_create_writes_the_next_numbered_pair(tmp_path: Path, database: str) -> 
 
     apply_path, rollback_path = migrator.create("add_wallet_limits")
 
-    assert apply_path == migrations_dir / "0010_add_wallet_limits.sql"
-    assert rollback_path == migrations_dir / "0010_add_wallet_limits.rollback.sql"
+    following = int(ALL_IDS[-1][:4]) + 1  # the number after the newest migration, whatever it is
+    created = f"{following:04d}_add_wallet_limits"
+    assert apply_path == migrations_dir / f"{created}.sql"
+    assert rollback_path == migrations_dir / f"{created}.rollback.sql"
     assert apply_path.read_text().splitlines()[0] == f"-- depends: {ALL_IDS[-1]}"
     assert rollback_path.exists()
     apply_path.write_text(apply_path.read_text() + "CREATE TABLE wallet_limits (id int PRIMARY KEY);\n")
     rollback_path.write_text("DROP TABLE wallet_limits;\n")
-    assert migrator.up() == [*ALL_IDS, "0010_add_wallet_limits"]
+    assert migrator.up() == [*ALL_IDS, created]
     assert "wallet_limits" in tables(database)
-    assert migrator.down() == ["0010_add_wallet_limits"]
+    assert migrator.down() == [created]
     assert "wallet_limits" not in tables(database)
 
-    assert migrator.create("second_one")[0].name == "0011_second_one.sql"
+    assert migrator.create("second_one")[0].name == f"{following + 1:04d}_second_one.sql"
     for bad in ("AddLimits", "add-limits", "1_add", "", "add__limits", "add limits"):
         with pytest.raises(ValueError, match="snake_case"):
             migrator.create(bad)
