@@ -79,7 +79,11 @@ def project_error_classes() -> list[type[PayBridgeError]]:
         if cls in found:
             continue
         pending.extend(cls.__subclasses__())
-        if cls.__module__ in (domain_errors.__name__, http_errors.__name__):
+        # the domain's errors live in the modules of the paybridge.domain.errors package
+        module = cls.__module__
+        if module in (domain_errors.__name__, http_errors.__name__) or module.startswith(
+            domain_errors.__name__ + "."
+        ):
             found.append(cls)
     return found
 
