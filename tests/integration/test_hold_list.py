@@ -15,7 +15,7 @@ import pytest
 
 from paybridge.bootstrap import Container
 from paybridge.domain.holds import HoldStatus
-from paybridge.entrypoints.http.schemas import HOLD_STATUSES
+from paybridge.entrypoints.http.schema_parts import HOLD_STATUSES
 from tests.integration.conftest import Actor, deposit, open_wallet, register, register_admin
 from tests.integration.test_holds import place
 from tests.integration.test_http_api import assert_problem, assert_schema

@@ -16,7 +16,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from paybridge.bootstrap import Container
-from paybridge.entrypoints.http.schemas import RESPONSES, list_of
+from paybridge.entrypoints.http.response_schemas import RESPONSES
+from paybridge.entrypoints.http.schema_parts import list_of
 from tests.integration.conftest import Actor, deposit, open_wallet, register, register_admin
 from tests.support.containers import TEST_JWT_SECRET
 

@@ -18,7 +18,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from paybridge.bootstrap import Container
-from paybridge.entrypoints.http.schemas import RESPONSES
+from paybridge.entrypoints.http.response_schemas import RESPONSES
 from tests.integration.conftest import Actor, deposit, open_wallet, register, register_admin
 
 pytestmark = [pytest.mark.integration, pytest.mark.contract]

@@ -15,7 +15,8 @@ from starlette.routing import Route
 
 from paybridge.bootstrap import Container
 from paybridge.entrypoints.http.app import create_app
-from paybridge.entrypoints.http.schemas import REQUESTS, RESPONSES
+from paybridge.entrypoints.http.request_schemas import REQUESTS
+from paybridge.entrypoints.http.response_schemas import RESPONSES
 
 pytestmark = [pytest.mark.integration, pytest.mark.contract]
 
