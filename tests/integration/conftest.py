@@ -84,6 +84,13 @@ async def open_wallet(http: httpx.AsyncClient, actor: Actor, currency: str = "US
     return wallet
 
 
+async def get_wallet(http: httpx.AsyncClient, actor: Actor, wallet_id: str) -> dict[str, Any]:
+    response = await http.get(f"/api/v1/wallets/{wallet_id}", headers=actor.headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 async def deposit(
     http: httpx.AsyncClient, admin: Actor, wallet_id: str, amount: int, currency: str = "USD"
 ) -> dict[str, Any]:
