@@ -1,4 +1,5 @@
-"""raw_statements.raw: the posting statement converted once to PostgreSQL's $n placeholders, as psycopg would."""
+"""raw_statements.raw: the posting statement converted once to PostgreSQL's $n placeholders, as psycopg
+would."""
 
 from __future__ import annotations
 

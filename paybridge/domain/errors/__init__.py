@@ -4,8 +4,9 @@ The HTTP edge maps the categories (validation, not found, conflict, business rul
 nothing here knows about HTTP. Errors can be rebuilt from their code (`error_from_code`) so that a stored
 idempotent outcome replays the same error.
 
-The classes live in modules by area — `base` (the root, the registry and the categories), `identity`, `wallets`,
-`payment_flows` and `retries` — and every one is importable from here, as `from paybridge.domain.errors import X`.
+The classes live in modules by area — `base` (the root, the registry and the categories), `identity`,
+`wallets`, `payment_flows` and `retries` — and every one is importable from here, as
+`from paybridge.domain.errors import X`.
 """
 
 from __future__ import annotations

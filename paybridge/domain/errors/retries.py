@@ -1,5 +1,6 @@
 """Errors about a request as such rather than its business: an Idempotency-Key still in flight or reused
-for another request, work that collided or found the database down (retry with the same key), and a rate limit."""
+for another request, work that collided or found the database down (retry with the same key), and a rate
+limit."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Registration and wallet opening refused (bad fields, a taken email, a second wallet in a currency), business
-rules refused without moving money, and validation errors that never echo what was submitted."""
+"""Registration and wallet opening refused (bad fields, a taken email, a second wallet in a currency),
+business rules refused without moving money, and validation errors that never echo what was submitted."""
 
 from __future__ import annotations
 
