@@ -22,7 +22,7 @@ from psycopg import pq, sql
 
 from bench.runner import server_env
 from bench.seed import seed
-from paybridge.adapters.postgres.posting_sql import parameter_names
+from paybridge.adapters.postgres.raw_statements import parameter_names
 from paybridge.bootstrap import build_container
 from paybridge.config import Settings
 from paybridge.entrypoints.http.app import create_app
@@ -83,7 +83,7 @@ def _sent(text: str, cursor: Any, params: Any) -> Sent:
         return Sent(text, text)
     order = converted._order
     values = tuple(params[name] for name in order) if order is not None else tuple(params)
-    # a statement the app converted to $n itself (posting_sql.raw) is sent by a raw cursor: its names
+    # a statement the app converted to $n itself (raw_statements.raw) is sent by a raw cursor: its names
     names = tuple(order) if order is not None else parameter_names(text)
     sent_params = params if names is None or order is not None else dict(zip(names, values, strict=True))
     return Sent(text, bytes(converted.query).decode(), tuple(converted.types), values, names, sent_params)

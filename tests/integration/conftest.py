@@ -1,4 +1,5 @@
-"""HTTP tests against the real Starlette app on PostgreSQL (in-process ASGI), plus helpers to act as users."""
+"""HTTP tests against the real Starlette app on PostgreSQL (in-process ASGI), plus helpers to act as users and
+a small funded `world` (an administrator, Ada and Bob with a USD wallet each) for the request tests."""
 
 from __future__ import annotations
 
@@ -84,6 +85,13 @@ async def open_wallet(http: httpx.AsyncClient, actor: Actor, currency: str = "US
     return wallet
 
 
+async def get_wallet(http: httpx.AsyncClient, actor: Actor, wallet_id: str) -> dict[str, Any]:
+    response = await http.get(f"/api/v1/wallets/{wallet_id}", headers=actor.headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 async def deposit(
     http: httpx.AsyncClient, admin: Actor, wallet_id: str, amount: int, currency: str = "USD"
 ) -> dict[str, Any]:
@@ -95,3 +103,60 @@ async def deposit(
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+@dataclass
+class World:
+    url: str
+    admin: Actor
+    ada: Actor
+    bob: Actor
+    ada_wallet: str
+    bob_wallet: str
+
+    def actor(self, endpoint: str) -> Actor:
+        return self.admin if endpoint == "deposits" else self.ada
+
+    def body(self, endpoint: str, amount: int = 100) -> dict[str, Any]:
+        """A valid body for `endpoint` (the hostile cases change one thing in it)."""
+        if endpoint == "transfers":
+            return {
+                "source_wallet_id": self.ada_wallet,
+                "destination_wallet_id": self.bob_wallet,
+                "amount": amount,
+                "currency": "USD",
+            }
+        if endpoint in ("deposits", "withdrawals"):
+            return {"wallet_id": self.ada_wallet, "amount": amount, "currency": "USD"}
+        if endpoint == "wallets":
+            return {"currency": "CHF"}
+        if endpoint == "users":
+            return {
+                "email": f"new-{uuid.uuid4().hex[:12]}@example.com",
+                "full_name": "New",
+                "password": "long enough pw",
+            }
+        raise AssertionError(endpoint)
+
+    def headers(self, endpoint: str) -> dict[str, str]:
+        if endpoint == "deposits":
+            return self.admin.idem()
+        if endpoint in ("transfers", "withdrawals"):
+            return self.ada.idem()
+        if endpoint == "wallets":
+            return dict(self.ada.headers)
+        return {}
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient, app_container: Container) -> AsyncIterator[World]:
+    """An administrator, and Ada and Bob each with a USD wallet, Ada's holding 10_000."""
+    url = app_container.settings().database_url
+    assert url is not None
+    admin = await register_admin(client, app_container)
+    ada = await register(client)
+    bob = await register(client)
+    ada_wallet = await open_wallet(client, ada)
+    bob_wallet = await open_wallet(client, bob)
+    await deposit(client, admin, ada_wallet["id"], 10_000)
+    yield World(url, admin, ada, bob, ada_wallet["id"], bob_wallet["id"])

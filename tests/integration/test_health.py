@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 
 from paybridge.config import Settings
 from paybridge.entrypoints.http.app import create_app
-from paybridge.entrypoints.http.schemas import RESPONSES
+from paybridge.entrypoints.http.response_schemas import RESPONSES
 from tests.support.containers import make_container
 from tests.support.private_postgres import PrivatePostgres, private_postgres
 from tests.support.server import PAYBRIDGE, REPO_ROOT, RunningServer, run_server, server_env

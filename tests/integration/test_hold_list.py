@@ -1,7 +1,7 @@
 """GET /api/v1/holds through the app on PostgreSQL: the caller's holds newest first in documented pages,
 the wallet and status filters, what an administrator sees, the problems a bad query gets, and a hold past
-its expiry listed as EXPIRED. (Authentication, bad cursors and limits: test_http_api.py; who may list whose
-holds: the authorization matrix.)"""
+its expiry listed as EXPIRED. (Authentication: test_http_auth.py; bad cursors and limits:
+test_http_pagination.py; who may list whose holds: the authorization matrix.)"""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ import pytest
 
 from paybridge.bootstrap import Container
 from paybridge.domain.holds import HoldStatus
-from paybridge.entrypoints.http.schemas import HOLD_STATUSES
+from paybridge.entrypoints.http.schema_parts import HOLD_STATUSES
 from tests.integration.conftest import Actor, deposit, open_wallet, register, register_admin
 from tests.integration.test_holds import place
-from tests.integration.test_http_api import assert_problem, assert_schema
+from tests.support.http_checks import assert_problem, assert_schema
 from tests.support.invariants import assert_ledger_invariants
 
 pytestmark = [pytest.mark.integration, pytest.mark.contract]

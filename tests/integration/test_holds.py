@@ -17,8 +17,8 @@ from paybridge.application.use_cases.move_money import DepositCommand
 from paybridge.bootstrap import Container, start, stop
 from paybridge.domain.users import Role
 from tests.integration.conftest import Actor, deposit, open_wallet, register, register_admin
-from tests.integration.test_http_api import assert_problem, assert_schema
 from tests.support.containers import FakeClock, make_container
+from tests.support.http_checks import assert_problem, assert_schema
 from tests.support.invariants import assert_ledger_invariants
 from tests.support.kyc import new_principal
 

@@ -13,8 +13,8 @@ import pytest
 from paybridge.bootstrap import Container
 from paybridge.entrypoints.http.app import create_app
 from tests.integration.conftest import deposit, open_wallet, register, register_admin
-from tests.integration.test_http_api import assert_problem, assert_schema
 from tests.support.containers import make_container
+from tests.support.http_checks import assert_problem, assert_schema
 from tests.support.invariants import assert_ledger_invariants
 
 pytestmark = [pytest.mark.integration, pytest.mark.contract]

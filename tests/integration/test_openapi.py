@@ -15,7 +15,8 @@ from starlette.routing import Route
 
 from paybridge.bootstrap import Container
 from paybridge.entrypoints.http.app import create_app
-from paybridge.entrypoints.http.schemas import REQUESTS, RESPONSES
+from paybridge.entrypoints.http.request_schemas import REQUESTS
+from paybridge.entrypoints.http.response_schemas import RESPONSES
 
 pytestmark = [pytest.mark.integration, pytest.mark.contract]
 
@@ -129,7 +130,7 @@ async def test_every_request_body_references_a_component_schema(spec: dict[str, 
         # The documented schema is exactly the one the request validator enforces.
         assert schemas[name] == REQUESTS[name], name
         Draft202012Validator.check_schema(schemas[name])
-        # every JSON body is read by read_json, which answers these (test_http_validation.py proves it)
+        # every JSON body is read by read_json, which answers these (tests/integration/validation/ proves it)
         assert {"413", "415"} <= set(operation["responses"]), f"{method.upper()} {path}"
     # users, auth/token, wallets, deposits, withdrawals, transfers; and the payment flows: holds (place,
     # capture, void), reverse, exchanges (quote, exchange), users/me/kyc, admin (kyc, suspend, activate,

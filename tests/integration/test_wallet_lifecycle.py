@@ -9,8 +9,8 @@ import pytest
 
 from paybridge.bootstrap import Container
 from tests.integration.conftest import deposit, open_wallet, register, register_admin
-from tests.integration.test_http_api import assert_problem, assert_schema
 from tests.support.containers import outbox_events
+from tests.support.http_checks import assert_problem, assert_schema
 from tests.support.invariants import assert_ledger_invariants
 
 pytestmark = [pytest.mark.integration, pytest.mark.contract]

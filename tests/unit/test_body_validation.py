@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from paybridge.domain.errors import ValidationFailed
 from paybridge.entrypoints.http import body
-from paybridge.entrypoints.http.schemas import REQUESTS
+from paybridge.entrypoints.http.request_schemas import REQUESTS
 
 JSON_SCALARS = st.one_of(
     st.none(),

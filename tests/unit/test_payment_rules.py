@@ -31,7 +31,7 @@ from paybridge.domain.refusals import RefusedConditions, WalletState, explain_re
 from paybridge.domain.reversals import plan_reversal
 from paybridge.domain.transactions import Leg, Posting, TransactionType, UnbalancedPosting
 from paybridge.domain.wallets import WalletStatus, open_wallet
-from tests.unit.test_movements import transaction
+from tests.support.movement_builders import transaction
 
 USD, JPY, KWD, ETH = (Currency.of(c) for c in ("USD", "JPY", "KWD", "ETH"))
 NOW = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)

@@ -1,4 +1,5 @@
-"""posting_sql.raw: the posting statement converted once to PostgreSQL's $n placeholders, as psycopg would."""
+"""raw_statements.raw: the posting statement converted once to PostgreSQL's $n placeholders, as psycopg
+would."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pytest
 from psycopg._queries import PostgresQuery
 from psycopg.adapt import Transformer
 
-from paybridge.adapters.postgres.posting_sql import parameter_names, post_sql, raw
+from paybridge.adapters.postgres.posting_sql import post_sql
+from paybridge.adapters.postgres.raw_statements import parameter_names, raw
 
 
 def test_each_name_gets_one_number_in_order_of_first_use() -> None:

@@ -10,7 +10,8 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from paybridge.adapters.postgres.paging import MAX_POSITION, keyset_page
-from paybridge.adapters.postgres.posting_sql import RawStatement, post_sql, raw
+from paybridge.adapters.postgres.posting_sql import post_sql
+from paybridge.adapters.postgres.raw_statements import RawStatement, raw
 from paybridge.adapters.postgres.session import PostgresSession
 from paybridge.application.context import current_context
 from paybridge.application.ports.storage import (

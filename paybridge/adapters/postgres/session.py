@@ -10,7 +10,7 @@ from typing import Any, LiteralString, Protocol
 from psycopg import AsyncConnection, AsyncRawCursor
 
 from paybridge.adapters.postgres.errors import error_type, translate
-from paybridge.adapters.postgres.posting_sql import RawStatement
+from paybridge.adapters.postgres.raw_statements import RawStatement
 
 Params = Mapping[str, Any] | Sequence[Any] | None
 

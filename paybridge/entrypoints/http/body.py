@@ -22,7 +22,7 @@ from paybridge.entrypoints.http.errors import (
     UnsupportedMediaType,
 )
 from paybridge.entrypoints.http.json_input import parse_object
-from paybridge.entrypoints.http.schemas import REQUESTS
+from paybridge.entrypoints.http.request_schemas import REQUESTS
 
 
 def _is_strict_integer(_: Any, instance: Any) -> bool:

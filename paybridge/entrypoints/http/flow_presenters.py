@@ -1,5 +1,5 @@
 """Response bodies of the payment flows (holds, quotes, rates, limits, balance history), in the shapes
-documented in schemas.RESPONSES."""
+documented in response_schemas.RESPONSES."""
 
 from __future__ import annotations
 

@@ -12,7 +12,9 @@ from starlette.routing import BaseRoute, Route
 from paybridge.entrypoints.http.encoding import json_response
 from paybridge.entrypoints.http.middleware import QUIET_PATHS
 from paybridge.entrypoints.http.openapi_flows import flow_operations
-from paybridge.entrypoints.http.schemas import REQUESTS, RESPONSES, TRANSACTION_TYPES, list_of
+from paybridge.entrypoints.http.request_schemas import REQUESTS
+from paybridge.entrypoints.http.response_schemas import RESPONSES
+from paybridge.entrypoints.http.schema_parts import TRANSACTION_TYPES, list_of
 
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _RATE_LIMIT_HEADERS = {

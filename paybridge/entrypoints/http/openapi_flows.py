@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from paybridge.entrypoints.http.schemas import HOLD_STATUSES
+from paybridge.entrypoints.http.schema_parts import HOLD_STATUSES
 
 Operation = tuple[str, str | None, int, str, bool, list[dict[str, Any]], list[int]]
 _MONEY_ERRORS = [400, 401, 404, 409, 422, 503]

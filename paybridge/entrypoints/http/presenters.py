@@ -1,4 +1,5 @@
-"""Response bodies: plain JSON values (strings, integers) in the shapes documented in schemas.RESPONSES."""
+"""Response bodies: plain JSON values (strings, integers) in the shapes documented in
+response_schemas.RESPONSES."""
 
 from __future__ import annotations
 

@@ -1,0 +1,130 @@
+"""One error hierarchy for the whole service. Each concrete error has a stable machine `code`.
+
+The HTTP edge maps the categories (validation, not found, conflict, business rule, ...) to status codes;
+nothing here knows about HTTP. Errors can be rebuilt from their code (`error_from_code`) so that a stored
+idempotent outcome replays the same error.
+
+The classes live in modules by area — `base` (the root, the registry and the categories), `identity`,
+`wallets`, `payment_flows` and `retries` — and every one is importable from here, as
+`from paybridge.domain.errors import X`.
+"""
+
+from __future__ import annotations
+
+from paybridge.domain.errors.base import (
+    AuthenticationFailed,
+    BusinessRuleViolation,
+    Conflict,
+    FieldError,
+    NotFound,
+    PayBridgeError,
+    PermissionDenied,
+    TemporarilyUnavailable,
+    ValidationFailed,
+    error_from_code,
+)
+from paybridge.domain.errors.identity import (
+    AdminRequired,
+    EmailAlreadyRegistered,
+    InvalidCredentials,
+    InvalidKycTransition,
+    InvalidToken,
+    KycRequired,
+    KycSelfReview,
+    UserNotFound,
+)
+from paybridge.domain.errors.payment_flows import (
+    CaptureExceedsHold,
+    ExchangeAmountInvalid,
+    ExchangeRateUnavailable,
+    HoldExpired,
+    HoldNotFound,
+    HoldNotPending,
+    InvalidExchangeRate,
+    InvalidHoldExpiry,
+    NotReversible,
+    QuoteExpired,
+    QuoteMismatch,
+    QuoteNotFound,
+    QuoteUsed,
+    ReversalExceedsAmount,
+    ReversalNotPermitted,
+    ReversalWindowClosed,
+    SameCurrency,
+)
+from paybridge.domain.errors.retries import (
+    ConcurrencyConflict,
+    IdempotencyKeyReused,
+    IdempotencyRequestInProgress,
+    StorageUnavailable,
+    TooManyRequests,
+)
+from paybridge.domain.errors.wallets import (
+    CurrencyMismatch,
+    InsufficientFunds,
+    InvalidAmount,
+    LimitExceeded,
+    SameWallet,
+    TransactionNotFound,
+    UnsupportedCurrency,
+    WalletAlreadyExists,
+    WalletClosed,
+    WalletNotActive,
+    WalletNotEmpty,
+    WalletNotFound,
+)
+
+__all__ = [
+    "AdminRequired",
+    "AuthenticationFailed",
+    "BusinessRuleViolation",
+    "CaptureExceedsHold",
+    "ConcurrencyConflict",
+    "Conflict",
+    "CurrencyMismatch",
+    "EmailAlreadyRegistered",
+    "ExchangeAmountInvalid",
+    "ExchangeRateUnavailable",
+    "FieldError",
+    "HoldExpired",
+    "HoldNotFound",
+    "HoldNotPending",
+    "IdempotencyKeyReused",
+    "IdempotencyRequestInProgress",
+    "InsufficientFunds",
+    "InvalidAmount",
+    "InvalidCredentials",
+    "InvalidExchangeRate",
+    "InvalidHoldExpiry",
+    "InvalidKycTransition",
+    "InvalidToken",
+    "KycRequired",
+    "KycSelfReview",
+    "LimitExceeded",
+    "NotFound",
+    "NotReversible",
+    "PayBridgeError",
+    "PermissionDenied",
+    "QuoteExpired",
+    "QuoteMismatch",
+    "QuoteNotFound",
+    "QuoteUsed",
+    "ReversalExceedsAmount",
+    "ReversalNotPermitted",
+    "ReversalWindowClosed",
+    "SameCurrency",
+    "SameWallet",
+    "StorageUnavailable",
+    "TemporarilyUnavailable",
+    "TooManyRequests",
+    "TransactionNotFound",
+    "UnsupportedCurrency",
+    "UserNotFound",
+    "ValidationFailed",
+    "WalletAlreadyExists",
+    "WalletClosed",
+    "WalletNotActive",
+    "WalletNotEmpty",
+    "WalletNotFound",
+    "error_from_code",
+]
