@@ -9,7 +9,7 @@ from paybridge.application.expiry import release_due_holds
 from paybridge.application.ports.security import Principal
 from paybridge.application.ports.storage import Page, PageRequest, TransactionQuery, UnitOfWorkFactory
 from paybridge.application.ports.system import Clock
-from paybridge.application.use_cases.wallets import visible_wallet
+from paybridge.application.use_cases.wallets import listed_wallet_ids, visible_wallet
 from paybridge.domain.errors import TransactionNotFound
 from paybridge.domain.transactions import LedgerEntry, Transaction, TransactionStatus, TransactionType
 
@@ -55,15 +55,9 @@ class ListTransactions:
         type_: TransactionType | None = None,
     ) -> Page[Transaction]:
         async with self._uow_factory() as uow:
-            wallet_ids: list[UUID] | None
-            if wallet_id is not None:
-                wallet_ids = [(await visible_wallet(uow, principal, wallet_id)).id]
-            elif principal.is_admin:
-                wallet_ids = None
-            else:
-                wallet_ids = await uow.wallets.ids_owned_by(principal.user_id)
-                if not wallet_ids:
-                    return Page([])
+            wallet_ids = await listed_wallet_ids(uow, principal, wallet_id)
+            if wallet_ids == []:
+                return Page([])
             return await uow.ledger.list_transactions(TransactionQuery(wallet_ids, type_), page)
 
 

@@ -22,7 +22,7 @@ from paybridge.application.ports.system import Clock
 from paybridge.application.use_cases.move_money import owned_wallet
 from paybridge.application.use_cases.recording import recorded, request_of
 from paybridge.application.use_cases.relay_outbox import wait_or_stop
-from paybridge.application.use_cases.wallets import visible_wallet
+from paybridge.application.use_cases.wallets import listed_wallet_ids
 from paybridge.domain.errors import HoldExpired, HoldNotFound, TransactionNotFound, WalletNotFound
 from paybridge.domain.holds import Hold, HoldStatus, hold_expiry, plan_capture, plan_hold, plan_release
 from paybridge.domain.money import Currency, Money
@@ -210,15 +210,9 @@ class ListHolds:
     ) -> Page[Hold]:
         now = self._clock.now()
         async with self._uow_factory() as uow:
-            wallet_ids: list[UUID] | None
-            if wallet_id is not None:
-                wallet_ids = [(await visible_wallet(uow, principal, wallet_id)).id]
-            elif principal.is_admin:
-                wallet_ids = None
-            else:
-                wallet_ids = await uow.wallets.ids_owned_by(principal.user_id)
-                if not wallet_ids:
-                    return Page([])
+            wallet_ids = await listed_wallet_ids(uow, principal, wallet_id)
+            if wallet_ids == []:
+                return Page([])
             found = await uow.holds.list_holds(HoldQuery(wallet_ids, status), page)
             due = sorted({h.wallet_id for h in found.items if h.is_due(now)})
             if not due:

@@ -31,6 +31,19 @@ async def visible_wallet(uow: UnitOfWork, principal: Principal, wallet_id: UUID)
     return wallet
 
 
+async def listed_wallet_ids(
+    uow: UnitOfWork, principal: Principal, wallet_id: UUID | None
+) -> list[UUID] | None:
+    """The wallets a list (transactions, holds) covers: the one asked for if the principal may see it (else
+    WalletNotFound), every wallet (None) for an administrator who names none, else the principal's own — an
+    empty list when it owns none, so the list is empty without asking storage."""
+    if wallet_id is not None:
+        return [(await visible_wallet(uow, principal, wallet_id)).id]
+    if principal.is_admin:
+        return None
+    return await uow.wallets.ids_owned_by(principal.user_id)
+
+
 class OpenWallet:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow_factory = uow_factory
