@@ -8,7 +8,6 @@ metrics listener that fails is a JSON record too, not wsgiref's traceback."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -21,36 +20,9 @@ import httpx
 import pytest
 
 from tests.support.postgres import DatabaseFactory
-from tests.support.server import PAYBRIDGE, REPO_ROOT, RunningServer, free_port, run_server, server_env
+from tests.support.server import RunningServer, free_port, json_lines, run_paybridge, run_server, server_env
 
 pytestmark = pytest.mark.integration
-
-
-def _run(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PAYBRIDGE, *args],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def json_lines(text: str, stream: str) -> list[dict[str, Any]]:
-    """Every non-empty line of `text` as a JSON object (the test fails on the first that is not one)."""
-    records = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            pytest.fail(f"{stream} line {number} is not JSON: {line!r}\n--- {stream}:\n{text}")
-        assert isinstance(record, dict), line
-        records.append(record)
-    return records
 
 
 def all_records(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
@@ -80,7 +52,7 @@ def test_a_worker_that_cannot_start_logs_its_crash_as_json(
     (workers=2) or the serve process itself (workers=1) crashes with ssl.SSLError."""
     not_pem = tmp_path / "not-a-certificate.pem"
     not_pem.write_text("this is not a PEM certificate\n")
-    result = _run(
+    result = run_paybridge(
         server_env(migrated_database_url),
         "serve",
         "--bind",
@@ -91,6 +63,7 @@ def test_a_worker_that_cannot_start_logs_its_crash_as_json(
         str(not_pem),
         "--keyfile",
         str(not_pem),
+        timeout=120,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     records = all_records(result)
@@ -142,7 +115,7 @@ def test_a_worker_that_dies_after_serving_is_replaced(migrated_database_url: str
 def test_a_failing_command_logs_one_json_record(new_database: DatabaseFactory) -> None:
     """`users create-admin` before `migrate up`: psycopg's UndefinedTable escapes the command."""
     password = "admin password 12345"
-    result = _run(
+    result = run_paybridge(
         server_env(new_database("pbcrash")),
         "users",
         "create-admin",
@@ -168,7 +141,7 @@ def test_a_relay_that_cannot_reach_its_database_logs_the_crash_as_json() -> None
         f"postgresql://paybridge@127.0.0.1:{free_port()}/paybridge",
         PAYBRIDGE_NATS_URL=f"nats://127.0.0.1:{free_port()}",
     )
-    result = _run(env, "relay", timeout=120)
+    result = run_paybridge(env, "relay", timeout=120)
     assert result.returncode == 1, result.stdout + result.stderr
     records = all_records(result)
     crashed = crashes(records)

@@ -8,7 +8,6 @@ bearer token, JWT secret — appears in any line, also after a 401 and a 422.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -23,7 +22,7 @@ from paybridge.bootstrap import start, stop
 from paybridge.domain.users import Role
 from tests.support.containers import TEST_JWT_SECRET, make_container
 from tests.support.postgres import DatabaseFactory
-from tests.support.server import RunningServer, run_server, server_env
+from tests.support.server import RunningServer, json_lines, run_server, server_env
 
 pytestmark = pytest.mark.integration
 
@@ -45,21 +44,7 @@ class Session:
     responses: dict[str, httpx.Response] = field(default_factory=dict)
 
     def lines(self) -> list[dict[str, Any]]:
-        return parse_log(self.server.log())
-
-
-def parse_log(text: str) -> list[dict[str, Any]]:
-    parsed = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            pytest.fail(f"log line {number} is not JSON: {line!r}")
-        assert isinstance(record, dict), line
-        parsed.append(record)
-    return parsed
+        return json_lines(self.server.log())
 
 
 def access_line(lines: list[dict[str, Any]], request_id: str) -> dict[str, Any]:
@@ -281,7 +266,7 @@ def test_debug_logs_probes_and_still_no_secrets(new_database: DatabaseFactory) -
             ready = http.get("/ready", headers={"X-Request-ID": "debug-ready-probe"})
             assert ready.status_code == 200, ready.text
         text = server.log()
-    lines = parse_log(text)
+    lines = json_lines(text)
     assert access_line(lines, "debug-ready-probe")["route"] == "/ready"
     for secret in (password, token, TEST_JWT_SECRET):
         assert secret not in text

@@ -3,26 +3,13 @@ embedded development database, and creating an administrator."""
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.server import PAYBRIDGE, REPO_ROOT, run_server, server_env
-
-
-def _run(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PAYBRIDGE, *args],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+from tests.support.server import run_paybridge, run_server, server_env
 
 
 @pytest.mark.parametrize(
@@ -43,7 +30,7 @@ def test_production_refuses_unsafe_configuration(extra: dict[str, str], complain
     env = server_env(None, PAYBRIDGE_ENV="production")
     env.pop("PAYBRIDGE_JWT_SECRET")
     env.update(extra)
-    result = _run(env, "serve", "--bind", "127.0.0.1:0", timeout=30)
+    result = run_paybridge(env, "serve", "--bind", "127.0.0.1:0", timeout=30)
     assert result.returncode != 0
     assert complaint in result.stderr
     assert "refusing to start in production" in result.stderr
@@ -52,10 +39,12 @@ def test_production_refuses_unsafe_configuration(extra: dict[str, str], complain
 def test_create_admin_from_the_cli(migrated_database_url: str) -> None:
     email = f"root-{uuid.uuid4().hex[:8]}@example.com"
     env = server_env(migrated_database_url)
-    created = _run(env, "users", "create-admin", "--email", email, "--password", "admin password 1")
+    created = run_paybridge(env, "users", "create-admin", "--email", email, "--password", "admin password 1")
     assert created.returncode == 0, created.stderr
     assert email in created.stdout
-    again = _run(env, "users", "create-admin", "--email", email.upper(), "--password", "admin password 1")
+    again = run_paybridge(
+        env, "users", "create-admin", "--email", email.upper(), "--password", "admin password 1"
+    )
     assert again.returncode == 1
     assert "email_taken" in again.stderr
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,8 +15,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.containers import GENEROUS_RATE_ENV, TEST_JWT_SECRET
 
@@ -105,3 +108,33 @@ def run_server(
         if process.poll() is None:
             server.stop()
         log_path.unlink(missing_ok=True)
+
+
+def run_paybridge(
+    env: Mapping[str, str], *args: str, timeout: float = 60.0
+) -> subprocess.CompletedProcess[str]:
+    """`paybridge ARGS...` as an operator runs it, from the repository root; output captured as text."""
+    return subprocess.run(
+        [PAYBRIDGE, *args],
+        env=dict(env),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def json_lines(text: str, stream: str = "log") -> list[dict[str, Any]]:
+    """Every non-empty line of `text` as a JSON object; the test fails on the first line that is not one."""
+    records = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            pytest.fail(f"{stream} line {number} is not JSON: {line!r}\n--- {stream}:\n{text}")
+        assert isinstance(record, dict), line
+        records.append(record)
+    return records

@@ -27,19 +27,11 @@ from tests.support.relay import (
     unpublished,
     wait_for,
 )
-from tests.support.server import PAYBRIDGE, REPO_ROOT, server_env
+from tests.support.server import run_paybridge, server_env
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PAYBRIDGE, "relay", *args],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_paybridge(env, "relay", *args)
 
 
 def test_relay_refuses_to_start_without_a_nats_url(relay_database: str) -> None:
