@@ -12,48 +12,31 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from dependency_injector import providers
 
-from paybridge.adapters.postgres.migrations import YoyoMigrator
 from paybridge.application.ports.security import Principal
 from paybridge.application.ports.storage import PageRequest
 from paybridge.application.use_cases.move_money import DepositCommand, TransferCommand
-from paybridge.bootstrap import Container, start, stop
-from paybridge.config import Settings
+from paybridge.bootstrap import Container
 from paybridge.domain.errors import IdempotencyKeyReused, InsufficientFunds
 from paybridge.domain.transactions import TransactionType
 from paybridge.domain.users import Role
 from paybridge.domain.wallets import Wallet
-from tests.support.containers import FakeClock, make_container
+from tests.support.containers import Clocked, clocked_container
 from tests.support.kyc import verify_user
 from tests.support.postgres import DatabaseFactory
 
 TTL_SECONDS = 60
 
 
-@dataclass
-class Clocked:
-    container: Container
-    clock: FakeClock
-
-
 @pytest.fixture(params=["memory", "postgres"])
 async def clocked(request: pytest.FixtureRequest) -> AsyncIterator[Clocked]:
-    if request.param == "postgres":
-        factory: DatabaseFactory = request.getfixturevalue("new_database")
-        url = factory("pbidem")
-        YoyoMigrator(url, Settings().migrations_dir).up()
-        container = make_container("postgres", url, idempotency_ttl_seconds=TTL_SECONDS)
-    else:
-        container = make_container("memory", idempotency_ttl_seconds=TTL_SECONDS)
-    fake = FakeClock()
-    container.clock.override(providers.Object(fake))
-    await start(container)
-    try:
-        yield Clocked(container, fake)
-    finally:
-        await stop(container)
-        container.clock.reset_override()
+    factory: DatabaseFactory | None = (
+        request.getfixturevalue("new_database") if request.param == "postgres" else None
+    )
+    async with clocked_container(
+        factory("pbidem") if factory else None, idempotency_ttl_seconds=TTL_SECONDS
+    ) as clocked:
+        yield clocked
 
 
 @dataclass

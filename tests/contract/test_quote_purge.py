@@ -14,19 +14,16 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from dependency_injector import providers
 
-from paybridge.adapters.postgres.migrations import YoyoMigrator
 from paybridge.application.ports.security import Principal
 from paybridge.application.use_cases.exchanges import ExchangeCommand
 from paybridge.application.use_cases.maintenance import PurgeExpiredQuotes
-from paybridge.bootstrap import Container, start, stop
-from paybridge.config import Settings
+from paybridge.bootstrap import Container
 from paybridge.domain.errors import QuoteExpired, QuoteNotFound, QuoteUsed
 from paybridge.domain.wallets import Wallet
 from tests.contract.test_exchange import with_rates
 from tests.contract.test_holds import funded
-from tests.support.containers import FakeClock, make_container
+from tests.support.containers import Clocked, clocked_container
 from tests.support.invariants import assert_ledger_invariants
 from tests.support.kyc import new_principal
 from tests.support.postgres import DatabaseFactory
@@ -35,33 +32,17 @@ TTL_SECONDS = 60
 RETENTION_SECONDS = 3_600
 
 
-@dataclass
-class Clocked:
-    container: Container
-    clock: FakeClock
-
-
 @pytest.fixture(params=["memory", "postgres"])
 async def clocked(request: pytest.FixtureRequest) -> AsyncIterator[Clocked]:
     settings: dict[str, Any] = {
         "exchange_quote_ttl_seconds": TTL_SECONDS,
         "exchange_quote_retention_seconds": RETENTION_SECONDS,
     }
-    if request.param == "postgres":
-        factory: DatabaseFactory = request.getfixturevalue("new_database")
-        url = factory("pbquote")
-        YoyoMigrator(url, Settings().migrations_dir).up()
-        container = make_container("postgres", url, **settings)
-    else:
-        container = make_container("memory", **settings)
-    fake = FakeClock()
-    container.clock.override(providers.Object(fake))
-    await start(container)
-    try:
-        yield Clocked(container, fake)
-    finally:
-        await stop(container)
-        container.clock.reset_override()
+    factory: DatabaseFactory | None = (
+        request.getfixturevalue("new_database") if request.param == "postgres" else None
+    )
+    async with clocked_container(factory("pbquote") if factory else None, **settings) as clocked:
+        yield clocked
 
 
 @dataclass

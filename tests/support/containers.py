@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from dependency_injector import providers
 
+from paybridge.adapters.postgres.migrations import YoyoMigrator
 from paybridge.application.ports.rate_limit import Rate
-from paybridge.bootstrap import Container, StorageKind, build_container
+from paybridge.bootstrap import Container, StorageKind, build_container, start, stop
 from paybridge.config import Settings
 from paybridge.security_config import SecuritySettings
 
@@ -87,3 +91,29 @@ def outbox_events(container: Container) -> list[dict[str, Any]]:
         ).fetchall()
     keys = ("id", "event_type", "aggregate_type", "aggregate_id", "payload", "correlation_id")
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+@dataclass
+class Clocked:
+    container: Container
+    clock: FakeClock
+
+
+@asynccontextmanager
+async def clocked_container(database_url: str | None, **overrides: Any) -> AsyncIterator[Clocked]:
+    """A started container on `database_url` (migrated here; None: the memory adapters) whose clock is a
+    FakeClock, overridden before any provider that depends on the clock is built (dependency-injector
+    singletons keep the clock they were built with)."""
+    if database_url is not None:
+        YoyoMigrator(database_url, Settings().migrations_dir).up()
+        container = make_container("postgres", database_url, **overrides)
+    else:
+        container = make_container("memory", **overrides)
+    clock = FakeClock()
+    container.clock.override(providers.Object(clock))
+    await start(container)
+    try:
+        yield Clocked(container, clock)
+    finally:
+        await stop(container)
+        container.clock.reset_override()
