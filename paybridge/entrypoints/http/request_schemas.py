@@ -3,7 +3,8 @@ OpenAPI description, so the documentation cannot drift from what the service acc
 
 from __future__ import annotations
 
-from paybridge.entrypoints.http.schema_parts import CURRENCY, LIMIT, MAX_AMOUNT, RATE, TIMESTAMP, UUID, Schema
+from paybridge.domain.money import MAX_AMOUNT
+from paybridge.entrypoints.http.schema_parts import CURRENCY, LIMIT, RATE, TIMESTAMP, UUID, Schema
 
 _amount: Schema = {
     "type": "integer",

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-MAX_AMOUNT = 10**18
+from paybridge.domain.money import MAX_AMOUNT
+
 Schema = dict[str, Any]
 
 UUID: Schema = {"type": "string", "format": "uuid"}
