@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 from uuid import UUID
 
 import fastjsonschema
@@ -197,3 +198,21 @@ def query_uuid(request: Request, name: str) -> UUID | None:
         return UUID(raw)
     except ValueError:
         raise ValidationFailed(f"{name} is not a UUID", errors=[FieldError(name, "must be a UUID")]) from None
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def query_enum(request: Request, name: str, kind: type[E], what: str) -> E | None:
+    """The query parameter `name` as a member of `kind` (any letter case), None when absent; any other value
+    is a 400 naming the allowed ones (`what`: "transaction type", "hold status")."""
+    raw = query_value(request, name)
+    if raw is None:
+        return None
+    try:
+        return kind(raw.upper())
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in kind)
+        raise ValidationFailed(
+            f"unknown {what}", errors=[FieldError(name, f"must be one of {allowed}")]
+        ) from None

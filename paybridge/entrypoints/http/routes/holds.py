@@ -15,11 +15,10 @@ from starlette.routing import Route
 from paybridge.application.idempotency import MovementResult
 from paybridge.application.use_cases.holds import PlaceHoldCommand
 from paybridge.bootstrap import Container
-from paybridge.domain.errors import FieldError, ValidationFailed
 from paybridge.domain.holds import HoldStatus
 from paybridge.entrypoints.http import flow_presenters, presenters
 from paybridge.entrypoints.http.auth import authenticate
-from paybridge.entrypoints.http.body import idempotency_key, query_uuid, query_value, read_json
+from paybridge.entrypoints.http.body import idempotency_key, query_enum, query_uuid, read_json
 from paybridge.entrypoints.http.encoding import json_response
 from paybridge.entrypoints.http.routes.account import rfc3339
 from paybridge.entrypoints.http.routes.common import API, page_request, path_uuid
@@ -32,19 +31,6 @@ def hold_response(result: MovementResult, status: int) -> Response:
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
     return json_response(flow_presenters.hold(result.hold), status, headers=headers)
-
-
-def _status_filter(request: Request) -> HoldStatus | None:
-    raw = query_value(request, "status")
-    if raw is None:
-        return None
-    try:
-        return HoldStatus(raw.upper())
-    except ValueError:
-        allowed = ", ".join(s.value for s in HoldStatus)
-        raise ValidationFailed(
-            "unknown hold status", errors=[FieldError("status", f"must be one of {allowed}")]
-        ) from None
 
 
 def _optional_uuid(body: dict[str, Any], name: str) -> UUID | None:
@@ -77,7 +63,10 @@ def routes(container: Container) -> list[Route]:
     async def index(request: Request) -> Response:
         principal = authenticate(request, tokens)
         page = await list_holds(
-            principal, page_request(request), query_uuid(request, "wallet_id"), _status_filter(request)
+            principal,
+            page_request(request),
+            query_uuid(request, "wallet_id"),
+            query_enum(request, "status", HoldStatus, "hold status"),
         )
         return json_response(presenters.page(page, flow_presenters.hold))
 
