@@ -68,10 +68,12 @@ class InMemoryQuoteRepository:
 
     async def purge_expired(self, expired_before: datetime, batch_size: int) -> int:
         unused = [q for q in self._state.quotes.values() if q.transaction_id is None]
-        due = sorted((q for q in unused if q.expires_at < expired_before), key=lambda q: q.expires_at)
-        for quote in due[:batch_size]:
+        due = sorted((q for q in unused if q.expires_at < expired_before), key=lambda q: q.expires_at)[
+            :batch_size
+        ]
+        for quote in due:
             del self._state.quotes[quote.id]
-        return len(due[:batch_size])
+        return len(due)
 
 
 def committed_holds(database: InMemoryDatabase) -> list[Hold]:
