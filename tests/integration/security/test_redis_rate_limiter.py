@@ -49,9 +49,12 @@ async def test_quota_refills(limiter: RateLimiter) -> None:
 
 
 async def test_atomic_across_replicas(redis_url: str) -> None:
-    """Ten connections (think: replicas) race for one key: exactly the limit gets through."""
+    """Ten connections (think: replicas) race for one key: exactly the limit gets through. The replicas wait
+    for Redis up to 10 s instead of the shipped 0.5 s: opening 100 connections at once on a loaded machine
+    can take longer, and a timeout would switch a replica to counting in-process (tested apart below) — this
+    test is about atomicity, not about the fallback."""
     prefix = unique_prefix()
-    replicas = [RedisRateLimiter(redis_url, prefix) for _ in range(10)]
+    replicas = [RedisRateLimiter(redis_url, prefix, timeout_seconds=10.0) for _ in range(10)]
     try:
         decisions = await asyncio.gather(
             *(replicas[n % 10].hit("ip:shared", Rate(10, 60)) for n in range(100))
